@@ -1,0 +1,37 @@
+"""Register the work pool and one deployment per configured process with Prefect."""
+
+from __future__ import annotations
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.deployments.runner import EntrypointType
+from prefect.exceptions import ObjectAlreadyExists
+
+from flows.ogc_process import FLOW_NAME, ogc_process
+from landgrid.settings import Settings
+from processes.registry import process_definitions
+
+
+def ensure_work_pool(name: str) -> None:
+    with get_client(sync_client=True) as client:
+        try:
+            client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+        except ObjectAlreadyExists:
+            pass
+
+
+def register(settings: Settings) -> list[str]:
+    """Create or update the deployments; returns their full names."""
+    ensure_work_pool(settings.work_pool)
+    names = []
+    for process_id in process_definitions(settings.pygeoapi_config):
+        deployment = ogc_process.to_deployment(
+            name=process_id,
+            work_pool_name=settings.work_pool,
+            entrypoint_type=EntrypointType.MODULE_PATH,  # import by module, from any directory
+            tags=[f"process:{process_id}"],
+            description=f"OGC API - Processes jobs of the '{process_id}' process",
+        )
+        deployment.apply()
+        names.append(f"{FLOW_NAME}/{process_id}")
+    return names

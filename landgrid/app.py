@@ -1,0 +1,34 @@
+"""The application factory: pygeoapi's blueprint with our settings, plus ``/health``."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from landgrid.settings import Settings, service_environment
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app.
+
+    pygeoapi reads its configuration and OpenAPI document when ``pygeoapi.flask_app`` is
+    first imported, from environment variables; so the factory exports them first and
+    imports pygeoapi only then.
+    """
+    settings = settings or Settings()
+    os.environ.update(service_environment(settings))
+    from landgrid.openapi import ensure_openapi
+
+    ensure_openapi(settings)
+
+    from pygeoapi.flask_app import BLUEPRINT
+
+    from landgrid.health import health_blueprint
+
+    app = Flask("landgrid", static_folder=None)
+    app.url_map.strict_slashes = False
+    app.config["LANDGRID_SETTINGS"] = settings
+    app.register_blueprint(health_blueprint(settings))
+    app.register_blueprint(BLUEPRINT)
+    return app

@@ -1,0 +1,85 @@
+"""``landgrid`` command line: serve the embedded stack, load data, manage the schema."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from rich.console import Console
+
+from landgrid.errors import LandgridError
+from landgrid.settings import Settings, service_environment
+
+console = Console(stderr=True, highlight=False)
+
+
+def say(message: str) -> None:
+    console.print(f"[bold cyan]landgrid[/] {message}")
+
+
+class LandgridGroup(click.Group):
+    """Show our own errors as one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LandgridError as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            sys.exit(1)
+
+
+@click.group(cls=LandgridGroup)
+def main() -> None:
+    """Landgrid: an OGC API geoserver for land-monitoring products."""
+
+
+@main.command()
+def serve() -> None:
+    """Run PostgreSQL, Prefect server + worker and the web app until Ctrl-C."""
+    from landgrid.demo import load_demo
+    from landgrid.migrate import upgrade
+    from landgrid.stack import Stack
+
+    settings = Settings()
+    os.environ.update(service_environment(settings))  # before Prefect reads its settings
+    stack = Stack(settings, say)
+    try:
+        stack.start_database()
+        stack.start_prefect_server()
+        upgrade(settings.db_url())
+        say("schema up to date")
+        load_demo(settings, say)
+        stack.wait_prefect()
+        from flows.deployments import register
+
+        names = register(settings)
+        say(f"Prefect deployments: {', '.join(names)}")
+        stack.start_worker()
+        stack.start_web()
+        stack.wait_web()
+        console.print(
+            f"\n[bold green]Landgrid is up[/]\n"
+            f"  OGC API      {settings.url}/\n"
+            f"  collections  {settings.url}/collections\n"
+            f"  processes    {settings.url}/processes\n"
+            f"  health       {settings.url}/health\n"
+            f"  Prefect UI   http://localhost:{settings.prefect_port}\n"
+            f"  logs         {settings.data_dir / 'logs'}\n"
+            f"Ctrl-C stops everything.\n"
+        )
+        stack.wait()
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        stack.stop()
+        say("stopped")
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    from landgrid.migrate import upgrade
+
+    upgrade(Settings().db_url())
+    say("schema up to date")

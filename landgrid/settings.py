@@ -1,0 +1,112 @@
+"""Settings for every Landgrid component, read once at the edge (CLI, app factory).
+
+One source of truth per value: environment variables (prefix ``LANDGRID_``; the database
+takes libpq's ``DATABASE_URL``) over the defaults below. ``.env.example`` lists them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where data lives, which ports the embedded stack uses, how Prefect is reached."""
+
+    model_config = SettingsConfigDict(env_prefix="LANDGRID_", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "var", description="all state of the stack")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="external PostgreSQL+PostGIS; unset = private cluster in data_dir",
+    )
+    pg_port: int = 54329
+    host: str = "127.0.0.1"
+    port: int = 5000
+    public_url: str | None = None
+    prefect_port: int = 4200
+    prefect_api_url: str | None = None
+    work_pool: str = "landgrid"
+    web_workers: int = 2
+    web_threads: int = 4
+    pygeoapi_config: Path = PROJECT_ROOT / "pygeoapi-config.yml"
+    products_dir: Path = PROJECT_ROOT / "config" / "products"
+    demo_size: int = Field(default=2000, description="demo raster width/height in pixels")
+    demo_seed: int = 2018
+
+    @property
+    def url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def prefect_api(self) -> str:
+        return self.prefect_api_url or f"http://127.0.0.1:{self.prefect_port}/api"
+
+    @property
+    def embedded_db(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+    @property
+    def products_data_dir(self) -> Path:
+        return self.data_dir / "products"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.data_dir / "results"
+
+    def db_url(self, database: str = "landgrid", driver: str = "psycopg2") -> str:
+        """SQLAlchemy URL of one of our databases (``landgrid`` or ``prefect``).
+
+        With ``DATABASE_URL`` the Prefect database sits beside ours on the same server.
+        """
+        if self.database_url:
+            url = self.database_url
+            if database != "landgrid":
+                url = f"{url.split('?')[0].rpartition('/')[0]}/{database}"
+        else:
+            url = f"postgresql://postgres@127.0.0.1:{self.pg_port}/{database}"
+        _, _, rest = url.partition("://")
+        return f"postgresql+{driver}://{rest}"
+
+    def prefect_db_url(self) -> str:
+        return self.db_url("prefect", driver="asyncpg")
+
+
+def service_environment(settings: Settings) -> dict[str, str]:
+    """Derived variables for pygeoapi (``${VAR}`` in its config), Prefect and libpq.
+
+    Computed from the settings in one place so that the web app, the worker and the flows
+    see the same values.
+    """
+    from sqlalchemy.engine import make_url
+
+    db = make_url(settings.db_url())
+    return {
+        "PYGEOAPI_CONFIG": str(settings.pygeoapi_config),
+        "PYGEOAPI_OPENAPI": str(settings.data_dir / "openapi.yml"),
+        "LANDGRID_URL": settings.url,
+        "LANDGRID_DB_URL": settings.db_url(),
+        "LANDGRID_DATA_DIR": str(settings.data_dir),
+        "LANDGRID_RESULTS_DIR": str(settings.results_dir),
+        "PGHOST": db.host or "127.0.0.1",
+        "PGPORT": str(db.port or 5432),
+        "PGDATABASE": db.database or "landgrid",
+        "PGUSER": db.username or "postgres",
+        "PGPASSWORD": db.password or "",
+        "PREFECT_API_URL": settings.prefect_api,
+        "PREFECT_HOME": str(settings.data_dir / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
+        "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
+    }

@@ -1,0 +1,63 @@
+"""The OGC test process ``echo``: returns its string input, after an optional pause.
+
+The Processes test suite executes it (string input; ``pause`` lets it test a job that is not
+ready yet).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pygeoapi.process.base import ProcessorExecuteError
+
+from processes.base import LandgridProcessor
+
+PROCESS_METADATA = {
+    "id": "echo",
+    "title": "Echo",
+    "description": "Returns the string it is given, after an optional pause (OGC test process).",
+    "version": "1.0.0",
+    "keywords": ["test", "echo"],
+    "jobControlOptions": ["sync-execute", "async-execute"],
+    "outputTransmission": ["value"],
+    "inputs": {
+        "echoInput": {
+            "title": "Echo value",
+            "description": "Value to be echoed back.",
+            "minOccurs": 1,
+            "maxOccurs": 1,
+            "schema": {"type": "string", "maxLength": 10000},
+        },
+        "pause": {
+            "title": "Pause",
+            "description": "Seconds to wait before answering (0 to 600).",
+            "minOccurs": 0,
+            "maxOccurs": 1,
+            "schema": {"type": "number", "minimum": 0, "maximum": 600},
+        },
+    },
+    "outputs": {
+        "echoOutput": {
+            "title": "Echoed value",
+            "schema": {"type": "string"},
+        }
+    },
+    "example": {"inputs": {"echoInput": "Hello", "pause": 1}},
+}
+
+
+class EchoProcessor(LandgridProcessor):
+    def __init__(self, processor_def: dict) -> None:
+        super().__init__(processor_def, PROCESS_METADATA)
+
+    def execute(self, data: dict[str, Any], outputs: dict | None = None) -> tuple[str, Any]:
+        echo = data.get("echoInput")
+        if not isinstance(echo, str):
+            raise ProcessorExecuteError("echoInput must be a string")
+        pause = float(data.get("pause") or 0)
+        steps = max(1, int(pause))
+        for step in range(steps):
+            self.report(int(100 * step / steps), f"pausing ({step}/{steps} s)")
+            time.sleep(pause / steps)
+        return "application/json", {"id": "echoOutput", "value": echo}
