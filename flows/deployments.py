@@ -35,3 +35,7 @@ def register(settings: Settings) -> list[str]:
         deployment.apply()
         names.append(f"{FLOW_NAME}/{process_id}")
     return names
+
+
+if __name__ == "__main__":
+    print(", ".join(register(Settings())))

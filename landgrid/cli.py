@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 from rich.console import Console
 
 from landgrid.errors import LandgridError
-from landgrid.settings import Settings, service_environment
+from landgrid.settings import Settings
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def say(message: str) -> None:
@@ -37,27 +36,12 @@ def main() -> None:
 @main.command()
 def serve() -> None:
     """Run PostgreSQL, Prefect server + worker and the web app until Ctrl-C."""
-    from landgrid.demo import load_demo
-    from landgrid.migrate import upgrade
     from landgrid.stack import Stack
 
     settings = Settings()
-    os.environ.update(service_environment(settings))  # before Prefect reads its settings
     stack = Stack(settings, say)
     try:
-        stack.start_database()
-        stack.start_prefect_server()
-        upgrade(settings.db_url())
-        say("schema up to date")
-        load_demo(settings, say)
-        stack.wait_prefect()
-        from flows.deployments import register
-
-        names = register(settings)
-        say(f"Prefect deployments: {', '.join(names)}")
-        stack.start_worker()
-        stack.start_web()
-        stack.wait_web()
+        stack.up()
         console.print(
             f"\n[bold green]Landgrid is up[/]\n"
             f"  OGC API      {settings.url}/\n"

@@ -79,6 +79,13 @@ class Cluster:
             shutil.rmtree(self.directory)  # half-initialised by an interrupted start
         self.directory.mkdir(parents=True)
         self._chown(self.directory)
+        if self.as_user and subprocess.run(
+            ["runuser", "-u", self.as_user, "--", "test", "-w", str(self.directory)]
+        ).returncode != 0:
+            raise StackError(
+                f"the '{self.as_user}' user cannot reach {self.directory} (a parent folder is "
+                "private): set LANDGRID_DATA_DIR to a folder it can enter, or set DATABASE_URL"
+            )
         try:
             self._run("initdb", "-D", str(self.directory), "-U", "postgres", "-A", "trust",
                       "-E", "UTF8", "--no-sync")

@@ -90,7 +90,12 @@ def service_environment(settings: Settings) -> dict[str, str]:
     from sqlalchemy.engine import make_url
 
     db = make_url(settings.db_url())
-    return {
+    own = {
+        ("DATABASE_URL" if name == "database_url" else f"LANDGRID_{name.upper()}"): str(value)
+        for name, value in settings.model_dump().items()
+        if value is not None
+    }
+    return own | {
         "PYGEOAPI_CONFIG": str(settings.pygeoapi_config),
         "PYGEOAPI_OPENAPI": str(settings.data_dir / "openapi.yml"),
         "LANDGRID_URL": settings.url,

@@ -114,6 +114,42 @@ class Stack:
                          f"(see {self.settings.data_dir / 'logs' / 'web.log'})")
 
     # life cycle --------------------------------------------------------------------------
+    def up(self, demo: bool = True) -> None:
+        """Everything ``make serve`` starts, in dependency order; Prefect boots meanwhile."""
+        from landgrid.demo import load_demo
+        from landgrid.migrate import upgrade
+
+        self.preflight()
+        self.start_database()
+        self.start_prefect_server()
+        upgrade(self.settings.db_url())
+        self.say("schema up to date")
+        if demo:
+            load_demo(self.settings, self.say)
+        self.wait_prefect()
+        self.register_deployments()
+        self.start_worker()
+        self.start_web()
+        self.wait_web()
+
+    def preflight(self) -> None:
+        """Fail before starting anything when a port we need is taken."""
+        for port, variable in ((self.settings.port, "LANDGRID_PORT"),
+                               (self.settings.prefect_port, "LANDGRID_PREFECT_PORT")):
+            if port_in_use(port):
+                raise StackError(f"port {port} is taken: stop what uses it or set {variable}")
+
+    def register_deployments(self) -> None:
+        """Registered from a child process: Prefect fixes its API URL when first imported."""
+        result = subprocess.run(
+            [str(self.bin / "python"), "-m", "flows.deployments"], env=self.env,
+            capture_output=True, text=True, cwd=self.settings.pygeoapi_config.parent,
+        )
+        if result.returncode != 0:
+            tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise StackError(f"registering the Prefect deployments failed: {tail}")
+        self.say(f"Prefect deployments: {result.stdout.strip()}")
+
     def check_children(self) -> None:
         for name, child in self.children.items():
             if child.poll() is not None:
@@ -151,7 +187,7 @@ def check_database(url: str) -> None:
                 text("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'")
             ).scalar()
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = " ".join(str(exc.orig or exc).split())
         raise StackError(f"database unreachable: {reason}") from exc
     if not has_postgis:
         raise StackError("PostGIS is not installed on the database server "

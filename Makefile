@@ -1,0 +1,18 @@
+# The two commands of the README, and their helpers.
+.PHONY: serve test lint setup bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+serve: setup
+	.venv/bin/landgrid serve
+
+test: setup
+	.venv/bin/pytest
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check landgrid processes flows providers tests bench
+
+clean:
+	rm -rf var

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Install everything Landgrid needs, from nothing: system packages (PostgreSQL + PostGIS,
+# GDAL tools), a Python >= 3.12, uv, and the locked Python environment in .venv.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;36msetup\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31msetup: %s\033[0m\n' "$*" >&2; exit 1; }
+
+# --- system packages --------------------------------------------------------------------
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+missing=()
+[ -n "$(pg_bin)" ] || command -v initdb >/dev/null || missing+=(postgresql)
+ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing+=(postgis)
+command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    [ -n "$(pg_bin)" ] || apt-get install -y -qq postgresql >/dev/null
+    major=$(basename "$(dirname "$(pg_bin)")")
+    apt-get install -y -qq "postgresql-${major}-postgis-3" gdal-bin >/dev/null
+  else
+    die "missing system packages: ${missing[*]}. On Debian/Ubuntu run as root:
+    apt-get install postgresql postgresql-15-postgis-3 gdal-bin   (use your PostgreSQL major version)
+or set DATABASE_URL to a PostgreSQL server with PostGIS."
+  fi
+fi
+
+# --- Python >= 3.12 ---------------------------------------------------------------------
+is_new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
+find_python() {
+  # 3.12 first: the version the stack is verified on; pyenv's shims need PYENV_VERSION,
+  # so its interpreters are looked up by path.
+  local candidates=("${LANDGRID_PYTHON:-}" python3.12 python3.13 python3)
+  if command -v pyenv >/dev/null; then
+    candidates+=($(ls -d "$(pyenv root)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V))
+  fi
+  for c in "${candidates[@]}"; do
+    [ -n "$c" ] || continue
+    local path
+    path=$(command -v "$c" 2>/dev/null) || continue
+    if is_new_enough "$path"; then "$path" -c 'import sys; print(sys.executable)'; return 0; fi
+  done
+  return 1
+}
+PY=$(find_python) || die "no Python >= 3.12 found. Install one (e.g. apt-get install python3.12,
+or pyenv install 3.12) or point LANDGRID_PYTHON at it."
+
+# --- uv and the locked environment --------------------------------------------------------
+if command -v uv >/dev/null; then UV=(uv); else
+  "$PY" -m uv --version >/dev/null 2>&1 || { say "installing uv"; "$PY" -m pip install -q --user uv; }
+  UV=("$PY" -m uv)
+fi
+"${UV[@]}" sync --frozen --quiet --python "$PY"
+say "ready: $(.venv/bin/python --version) in .venv"

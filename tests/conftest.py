@@ -1,0 +1,81 @@
+"""Session fixtures: the real stack (PostgreSQL+PostGIS, Prefect server and worker, the web
+app under gunicorn), started by the same code as ``make serve``, on free ports in a
+throwaway folder. ``TEST_DATABASE_URL`` points the suite at an external database instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from landgrid.settings import Settings
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def new_port():
+    """A function returning a free local port."""
+    return free_port
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"real test data not found beside the checkout ({SHARED_DATA})")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def stack_dir() -> Iterator[Path]:
+    # Not pytest's tmp_path: that is private to root, and the cluster runs as 'postgres'.
+    path = Path(tempfile.mkdtemp(prefix="landgrid-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(stack_dir: Path) -> Settings:
+    port = free_port()
+    return Settings(
+        data_dir=stack_dir / "var",
+        database_url=os.environ.get("TEST_DATABASE_URL"),
+        pg_port=free_port(),
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        prefect_port=free_port(),
+        demo_size=400,
+        web_workers=2,
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings):
+    from landgrid.stack import Stack
+
+    messages: list[str] = []
+    stack = Stack(settings, messages.append)
+    stack.messages = messages
+    try:
+        stack.up()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(stack) -> str:
+    return stack.settings.url
