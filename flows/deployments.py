@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.deployments.runner import EntrypointType
@@ -14,10 +16,8 @@ from processes.registry import process_definitions
 
 def ensure_work_pool(name: str) -> None:
     with get_client(sync_client=True) as client:
-        try:
+        with suppress(ObjectAlreadyExists):
             client.create_work_pool(WorkPoolCreate(name=name, type="process"))
-        except ObjectAlreadyExists:
-            pass
 
 
 def register(settings: Settings) -> list[str]:

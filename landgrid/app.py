@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
-from landgrid.settings import Settings, service_environment
+from landgrid.resources import prepare
+from landgrid.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -17,10 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     imports pygeoapi only then.
     """
     settings = settings or Settings()
-    os.environ.update(service_environment(settings))
-    from landgrid.openapi import ensure_openapi
-
-    ensure_openapi(settings)
+    prepare(settings)
 
     from pygeoapi.flask_app import BLUEPRINT
 

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from landgrid.errors import LandgridError
+from landgrid.progress import progress_bar
 from landgrid.settings import Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -41,7 +42,7 @@ def serve() -> None:
     settings = Settings()
     stack = Stack(settings, say)
     try:
-        stack.up()
+        stack.up(bar=lambda text: progress_bar(text, console))
         console.print(
             f"\n[bold green]Landgrid is up[/]\n"
             f"  OGC API      {settings.url}/\n"

@@ -60,7 +60,8 @@ class Cluster:
     def ready(self) -> bool:
         return (self.directory / READY_MARKER).exists()
 
-    def _run(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    def _run(self, *args: str, check: bool = True,
+             timeout: float = 120) -> subprocess.CompletedProcess:
         cmd = [str(self.bin / args[0]), *args[1:]]
         if self.as_user:
             cmd = ["runuser", "-u", self.as_user, "--", *cmd]

@@ -96,7 +96,7 @@ def service_environment(settings: Settings) -> dict[str, str]:
         if value is not None
     }
     return own | {
-        "PYGEOAPI_CONFIG": str(settings.pygeoapi_config),
+        "PYGEOAPI_CONFIG": str(settings.data_dir / "pygeoapi-config.yml"),
         "PYGEOAPI_OPENAPI": str(settings.data_dir / "openapi.yml"),
         "LANDGRID_URL": settings.url,
         "LANDGRID_DB_URL": settings.db_url(),

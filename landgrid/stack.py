@@ -48,8 +48,10 @@ class Stack:
             self.cluster.ensure_database("landgrid", postgis=True)
             self.cluster.ensure_database("prefect")
             where = "new" if first else "existing"
-            self.say(f"PostgreSQL: {where} private cluster in {settings.pg_dir} "
-                     f"(port {settings.pg_port})")
+            self.say(
+                f"PostgreSQL: {where} private cluster in {settings.pg_dir} "
+                f"(port {settings.pg_port})"
+            )
         else:
             self.say("PostgreSQL: external database from DATABASE_URL")
         check_database(settings.db_url())
@@ -58,18 +60,30 @@ class Stack:
     def spawn(self, name: str, args: list[str], extra_env: dict[str, str] | None = None) -> None:
         log = (self.settings.data_dir / "logs" / f"{name}.log").open("ab")
         self.children[name] = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, env={**self.env, **(extra_env or {})},
-            cwd=self.settings.pygeoapi_config.parent, start_new_session=True,
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**self.env, **(extra_env or {})},
+            cwd=self.settings.pygeoapi_config.parent,
+            start_new_session=True,
         )
 
     def start_prefect_server(self) -> None:
         port = self.settings.prefect_port
-        if port_in_use(port):
-            raise StackError(f"port {port} is taken: stop what uses it or set LANDGRID_PREFECT_PORT")
-        self.spawn("prefect-server", [
-            str(self.bin / "prefect"), "server", "start", "--host", "127.0.0.1",
-            "--port", str(port), "--analytics-off",
-        ], {"PREFECT_API_DATABASE_CONNECTION_URL": self.settings.prefect_db_url()})
+        self.spawn(
+            "prefect-server",
+            [
+                str(self.bin / "prefect"),
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--analytics-off",
+            ],
+            {"PREFECT_API_DATABASE_CONNECTION_URL": self.settings.prefect_db_url()},
+        )
 
     def wait_prefect(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
@@ -81,24 +95,46 @@ class Stack:
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        raise StackError(f"Prefect server did not answer in {timeout:.0f} s "
-                         f"(see {self.settings.data_dir / 'logs' / 'prefect-server.log'})")
+        raise StackError(
+            f"Prefect server did not answer in {timeout:.0f} s "
+            f"(see {self.settings.data_dir / 'logs' / 'prefect-server.log'})"
+        )
 
     def start_worker(self) -> None:
-        self.spawn("prefect-worker", [
-            str(self.bin / "prefect"), "worker", "start", "--pool", self.settings.work_pool,
-            "--type", "process", "--name", f"landgrid-{os.uname().nodename}",
-        ])
+        self.spawn(
+            "prefect-worker",
+            [
+                str(self.bin / "prefect"),
+                "worker",
+                "start",
+                "--pool",
+                self.settings.work_pool,
+                "--type",
+                "process",
+                "--name",
+                f"landgrid-{os.uname().nodename}",
+            ],
+        )
 
     def start_web(self) -> None:
         s = self.settings
-        if port_in_use(s.port):
-            raise StackError(f"port {s.port} is taken: stop what uses it or set LANDGRID_PORT")
-        self.spawn("web", [
-            str(self.bin / "gunicorn"), "--bind", f"{s.host}:{s.port}",
-            "--workers", str(s.web_workers), "--threads", str(s.web_threads),
-            "--timeout", "300", "--access-logfile", "-", "landgrid.app:create_app()",
-        ])
+        self.spawn(
+            "web",
+            [
+                str(self.bin / "gunicorn"),
+                "--bind",
+                f"{s.host}:{s.port}",
+                "--workers",
+                str(s.web_workers),
+                "--threads",
+                str(s.web_threads),
+                "--timeout",
+                "300",
+                "--access-logfile",
+                "-",
+                "landgrid.app:create_app()",
+            ],
+        )
 
     def wait_web(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -110,11 +146,13 @@ class Stack:
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        raise StackError(f"the web app did not answer in {timeout:.0f} s "
-                         f"(see {self.settings.data_dir / 'logs' / 'web.log'})")
+        raise StackError(
+            f"the web app did not answer in {timeout:.0f} s "
+            f"(see {self.settings.data_dir / 'logs' / 'web.log'})"
+        )
 
     # life cycle --------------------------------------------------------------------------
-    def up(self, demo: bool = True) -> None:
+    def up(self, demo: bool = True, bar=None) -> None:
         """Everything ``make serve`` starts, in dependency order; Prefect boots meanwhile."""
         from landgrid.demo import load_demo
         from landgrid.migrate import upgrade
@@ -125,36 +163,47 @@ class Stack:
         upgrade(self.settings.db_url())
         self.say("schema up to date")
         if demo:
-            load_demo(self.settings, self.say)
+            load_demo(self.settings, self.say, *([bar] if bar else []))
+        self.run_module("landgrid.resources", "writing the pygeoapi configuration")
         self.wait_prefect()
-        self.register_deployments()
+        self.say(
+            f"Prefect deployments: {self.run_module('flows.deployments', 'registering the Prefect deployments')}"
+        )
         self.start_worker()
         self.start_web()
         self.wait_web()
 
     def preflight(self) -> None:
         """Fail before starting anything when a port we need is taken."""
-        for port, variable in ((self.settings.port, "LANDGRID_PORT"),
-                               (self.settings.prefect_port, "LANDGRID_PREFECT_PORT")):
+        for port, variable in (
+            (self.settings.port, "LANDGRID_PORT"),
+            (self.settings.prefect_port, "LANDGRID_PREFECT_PORT"),
+        ):
             if port_in_use(port):
                 raise StackError(f"port {port} is taken: stop what uses it or set {variable}")
 
-    def register_deployments(self) -> None:
-        """Registered from a child process: Prefect fixes its API URL when first imported."""
+    def run_module(self, module: str, what: str) -> str:
+        """Run a setup step in a child with the services' environment (Prefect and pygeoapi
+        read theirs when first imported); returns its output."""
         result = subprocess.run(
-            [str(self.bin / "python"), "-m", "flows.deployments"], env=self.env,
-            capture_output=True, text=True, cwd=self.settings.pygeoapi_config.parent,
+            [str(self.bin / "python"), "-m", module],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            cwd=self.settings.pygeoapi_config.parent,
         )
         if result.returncode != 0:
             tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            raise StackError(f"registering the Prefect deployments failed: {tail}")
-        self.say(f"Prefect deployments: {result.stdout.strip()}")
+            raise StackError(f"{what} failed: {tail}")
+        return result.stdout.strip()
 
     def check_children(self) -> None:
         for name, child in self.children.items():
             if child.poll() is not None:
-                raise StackError(f"{name} exited with code {child.returncode} "
-                                 f"(see {self.settings.data_dir / 'logs' / (name + '.log')})")
+                raise StackError(
+                    f"{name} exited with code {child.returncode} "
+                    f"(see {self.settings.data_dir / 'logs' / (name + '.log')})"
+                )
 
     def wait(self) -> None:
         """Block until Ctrl-C/SIGTERM or until a child dies."""
@@ -190,5 +239,7 @@ def check_database(url: str) -> None:
         reason = " ".join(str(exc.orig or exc).split())
         raise StackError(f"database unreachable: {reason}") from exc
     if not has_postgis:
-        raise StackError("PostGIS is not installed on the database server "
-                         "(Debian: apt-get install postgresql-15-postgis-3)")
+        raise StackError(
+            "PostGIS is not installed on the database server "
+            "(Debian: apt-get install postgresql-15-postgis-3)"
+        )

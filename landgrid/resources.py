@@ -1,0 +1,105 @@
+"""pygeoapi's configuration: ``pygeoapi-config.yml`` plus one collection per raster product.
+
+Product definitions in ``config/products`` are the one source of truth for a product's
+title, extent and years; their collections are derived here rather than written twice.
+The merged file is what ``PYGEOAPI_CONFIG`` points at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyproj import Transformer
+
+from landgrid.products import RasterProduct, load_products
+from landgrid.settings import Settings
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def product_store(settings: Settings, product_id: str) -> Path:
+    return settings.products_data_dir / f"{product_id}.nc"
+
+
+def wgs84_bbox(product: RasterProduct) -> list[float]:
+    to_lonlat = Transformer.from_crs(product.crs, "OGC:CRS84", always_xy=True)
+    west, south, east, north = to_lonlat.transform_bounds(*product.bounds, densify_pts=21)
+    return [round(v, 6) for v in (west, south, east, north)]
+
+
+def coverage_collection(product: RasterProduct, store: Path) -> dict[str, Any]:
+    years = sorted(product.years)
+    return {
+        "type": "collection",
+        "title": product.title,
+        "description": product.description,
+        "keywords": product.keywords,
+        "extents": {
+            "spatial": {"bbox": wgs84_bbox(product), "crs": CRS84},
+            "temporal": {"begin": f"{years[0]}-01-01T00:00:00Z",
+                         "end": f"{years[-1]}-12-31T23:59:59Z"} if years else None,
+        },
+        "providers": [{
+            "type": "coverage",
+            "name": "xarray",
+            "data": str(store),
+            "x_field": "x",
+            "y_field": "y",
+            "time_field": "time",
+            "format": {"name": "netcdf", "mimetype": "application/x-netcdf"},
+        }],
+    }
+
+
+def write_pygeoapi_config(settings: Settings) -> Path:
+    """Merge and write the configuration pygeoapi reads; returns its path."""
+    with settings.pygeoapi_config.open(encoding="utf8") as fh:
+        config = yaml.safe_load(fh)
+    products = load_products(settings.products_dir)
+    derived = {
+        product.id: coverage_collection(product, product_store(settings, product.id))
+        for product in products.values()
+        if product_store(settings, product.id).exists()
+    }
+    config["resources"] = derived | config.get("resources", {})
+    target = settings.data_dir / "pygeoapi-config.yml"
+    _write_if_changed(target, yaml.safe_dump(config, sort_keys=False))
+    return target
+
+
+def write_openapi(settings: Settings, config: Path) -> Path:
+    """The OpenAPI document pygeoapi serves, regenerated when the configuration changed."""
+    from pygeoapi.openapi import generate_openapi_document
+
+    target = settings.data_dir / "openapi.yml"
+    if not target.exists() or target.stat().st_mtime < config.stat().st_mtime:
+        _write_if_changed(target, generate_openapi_document(config, "yaml"))
+    return target
+
+
+def _write_if_changed(target: Path, content: str) -> None:
+    """Atomic, and a no-op when equal: gunicorn workers may call this at the same time."""
+    if target.exists() and target.read_text() == content:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp.write_text(content)
+    tmp.replace(target)
+
+
+def prepare(settings: Settings) -> Path:
+    """Write the merged configuration and its OpenAPI document; pygeoapi resolves the
+    configuration's ``${VAR}``s from the environment, so that must be set first."""
+    from landgrid.settings import service_environment
+
+    os.environ.update(service_environment(settings))
+    config = write_pygeoapi_config(settings)
+    write_openapi(settings, config)
+    return config
+
+
+if __name__ == "__main__":
+    print(prepare(Settings()))
