@@ -15,9 +15,8 @@ from processes.registry import process_definitions
 
 
 def ensure_work_pool(name: str) -> None:
-    with get_client(sync_client=True) as client:
-        with suppress(ObjectAlreadyExists):
-            client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
+        client.create_work_pool(WorkPoolCreate(name=name, type="process"))
 
 
 def register(settings: Settings) -> list[str]:

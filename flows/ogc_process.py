@@ -3,20 +3,23 @@
 One flow, one deployment per process (``ogc-process/<process id>``): operators find a job in
 the Prefect UI by its flow-run name, which is the job id. The flow writes progress and results
 to the job record; state hooks record failure, crash and cancellation, so the job record
-follows Prefect even when the flow body never gets to say so.
+follows Prefect even when the flow body never gets to say so (and the reconciler covers the
+cases where no hook runs at all).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
+from prefect import flow, runtime
 from prefect.client.schemas.objects import FlowRun
 from prefect.flows import Flow
 from prefect.states import State
 
+from landgrid.errors import ApiError
 from landgrid.jobs import JobStore
 from landgrid.settings import Settings
+from processes.base import FileOutput
 from processes.registry import load_processor
 
 FLOW_NAME = "ogc-process"
@@ -26,26 +29,44 @@ def _store() -> JobStore:
     return JobStore(Settings().db_url())
 
 
-def _reason(state: State) -> str:
+def _exception(state: State) -> BaseException | None:
     try:
         state.result(raise_on_failure=True)
-    except BaseException as exc:  # the flow's own exception is the reason to show
-        text = str(exc) or type(exc).__name__
-        return text.splitlines()[0][:500]
-    return state.message or state.name
+    except BaseException as exc:  # the flow's own exception is what the client must see
+        return exc
+    return None
 
 
 def _on_failure(flow: Flow, flow_run: FlowRun, state: State) -> None:
-    _store().finish(flow_run.parameters["job_id"], "failed", f"failed: {_reason(state)}")
+    exc = _exception(state)
+    if isinstance(exc, ApiError):
+        exception = {"type": exc.type, "status": exc.status}
+    else:
+        exception = {"type": "NoApplicableCode", "status": 500}
+    reason = (str(exc) if exc else "") or (type(exc).__name__ if exc else state.message or "")
+    _store().finish(flow_run.parameters["job_id"], "failed", f"failed: {reason}",
+                    {"exception": exception})
 
 
 def _on_crashed(flow: Flow, flow_run: FlowRun, state: State) -> None:
     _store().finish(flow_run.parameters["job_id"], "failed",
-                    f"crashed: {state.message or 'the flow run crashed'}")
+                    f"crashed: {state.message or 'the flow run crashed'}",
+                    {"exception": {"type": "NoApplicableCode", "status": 500}})
 
 
 def _on_cancellation(flow: Flow, flow_run: FlowRun, state: State) -> None:
     _store().finish(flow_run.parameters["job_id"], "dismissed", "cancelled in Prefect")
+
+
+def serialise(outputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    stored = {}
+    for name, value in outputs.items():
+        if isinstance(value, FileOutput):
+            relative = value.path.resolve().relative_to(settings.results_dir.resolve())
+            stored[name] = {"file": str(relative), "mediaType": value.media_type}
+        else:
+            stored[name] = {"value": value}
+    return stored
 
 
 @flow(
@@ -58,10 +79,11 @@ def _on_cancellation(flow: Flow, flow_run: FlowRun, state: State) -> None:
 def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> None:
     settings = Settings()
     store = JobStore(settings.db_url())
-    store.mark_running(job_id)
+    if not store.mark_running(job_id, flow_run_id=str(runtime.flow_run.id)):
+        return  # dismissed before it started: nothing to do
     processor = load_processor(settings.pygeoapi_config, process_id)
     processor.set_job_id(job_id)
     processor.reporter = lambda progress, message: store.report(job_id, progress, message)
-    mimetype, outputs = processor.execute(inputs)
-    store.finish(job_id, "successful", "completed",
-                 {"mimetype": mimetype, "outputs": outputs})
+    processor.workdir = settings.results_dir / job_id
+    outputs = processor.run(inputs)
+    store.finish(job_id, "successful", "completed", {"outputs": serialise(outputs, settings)})

@@ -18,13 +18,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings()
     prepare(settings)
 
-    from pygeoapi.flask_app import BLUEPRINT
+    from pygeoapi.flask_app import BLUEPRINT, api_
 
     from landgrid.health import health_blueprint
+    from processes.api import create_blueprint as processes_blueprint
 
     app = Flask("landgrid", static_folder=None)
     app.url_map.strict_slashes = False
     app.config["LANDGRID_SETTINGS"] = settings
     app.register_blueprint(health_blueprint(settings))
+    # ours first: where paths are equal, the first registered rule wins
+    app.register_blueprint(processes_blueprint(api_.manager, settings.url))
     app.register_blueprint(BLUEPRINT)
     return app

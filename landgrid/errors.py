@@ -1,7 +1,13 @@
 """Project exceptions: one base, one leaf per meaning.
 
 Start-up problems (``StackError``) are shown as one line by the CLI, never as a traceback.
+``ApiError`` leaves carry what an OGC exception document needs (HTTP status, type URI,
+a safe message); ``landgrid.http`` turns them into responses in one place.
 """
+
+from __future__ import annotations
+
+PROCESSES = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0"
 
 
 class LandgridError(Exception):
@@ -10,3 +16,46 @@ class LandgridError(Exception):
 
 class StackError(LandgridError):
     """The embedded stack cannot start: bad configuration, port taken, missing package."""
+
+
+class ApiError(LandgridError):
+    status = 500
+    type = "NoApplicableCode"
+
+    def __init__(self, message: str, type_: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if type_:
+            self.type = type_
+
+
+class InvalidParameterValue(ApiError):
+    status = 400
+    type = "InvalidParameterValue"
+
+
+class MissingParameterValue(ApiError):
+    status = 400
+    type = "MissingParameterValue"
+
+
+class NotFound(ApiError):
+    status = 404
+    type = "NotFound"
+
+
+class NoSuchProcess(NotFound):
+    type = f"{PROCESSES}/no-such-process"
+
+
+class NoSuchJob(NotFound):
+    type = f"{PROCESSES}/no-such-job"
+
+
+class ResultNotReady(NotFound):
+    type = f"{PROCESSES}/result-not-ready"
+
+
+class Unavailable(ApiError):
+    status = 503
+    type = "ServiceUnavailable"

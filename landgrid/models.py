@@ -38,3 +38,15 @@ class Job(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mode: Mapped[str] = mapped_column(String(8), default="async")
+    """``sync``: runs in a web process thread; ``async``: handed to a Prefect worker."""
+    runner: Mapped[str | None] = mapped_column(String(128))
+    """``host:pid`` of the process executing the flow, for the reconciler's liveness check."""
+    notified: Mapped[str | None] = mapped_column(String(16))
+    """Last status delivered to the subscriber (callback outbox)."""
+    notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    notify_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("successful", "failed", "dismissed")

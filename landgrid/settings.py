@@ -36,8 +36,19 @@ class Settings(BaseSettings):
     web_threads: int = 4
     pygeoapi_config: Path = PROJECT_ROOT / "pygeoapi-config.yml"
     products_dir: Path = PROJECT_ROOT / "config" / "products"
+    sync_threads: int = Field(default=4, description="threads per web worker for sync jobs")
+    sync_wait: float = Field(default=30, description="seconds a sync request waits before "
+                             "it answers 201 and the job carries on asynchronously")
+    sync_wait_max: float = 300
+    reconcile_interval: float = Field(default=5, description="seconds between reconciler passes")
+    stuck_after: float = Field(default=120, description="seconds in Pending/Cancelling or "
+                               "accepted-without-run before the reconciler repairs a job")
     demo_size: int = Field(default=2000, description="demo raster width/height in pixels")
     demo_seed: int = 2018
+    coverage_max_pixels: int = Field(
+        default=16_777_216, gt=0,
+        description="most pixels (width x height x years) one coverage response may hold; "
+                    "bigger areas go through the 'extract' process")
 
     @property
     def url(self) -> str:
@@ -112,6 +123,5 @@ def service_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
-        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
     }

@@ -114,7 +114,11 @@ class Stack:
                 "--name",
                 f"landgrid-{os.uname().nodename}",
             ],
+            {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"},  # lets Prefect see zombie runs
         )
+
+    def start_reconciler(self) -> None:
+        self.spawn("reconciler", [str(self.bin / "python"), "-m", "processes.reconciler"])
 
     def start_web(self) -> None:
         s = self.settings
@@ -166,10 +170,10 @@ class Stack:
             load_demo(self.settings, self.say, *([bar] if bar else []))
         self.run_module("landgrid.resources", "writing the pygeoapi configuration")
         self.wait_prefect()
-        self.say(
-            f"Prefect deployments: {self.run_module('flows.deployments', 'registering the Prefect deployments')}"
-        )
+        names = self.run_module("flows.deployments", "registering the Prefect deployments")
+        self.say(f"Prefect deployments: {names}")
         self.start_worker()
+        self.start_reconciler()
         self.start_web()
         self.wait_web()
 

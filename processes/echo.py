@@ -9,8 +9,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pygeoapi.process.base import ProcessorExecuteError
-
 from processes.base import LandgridProcessor
 
 PROCESS_METADATA = {
@@ -19,8 +17,8 @@ PROCESS_METADATA = {
     "description": "Returns the string it is given, after an optional pause (OGC test process).",
     "version": "1.0.0",
     "keywords": ["test", "echo"],
-    "jobControlOptions": ["sync-execute", "async-execute"],
-    "outputTransmission": ["value"],
+    "jobControlOptions": ["sync-execute", "async-execute", "dismiss"],
+    "outputTransmission": ["value", "reference"],
     "inputs": {
         "echoInput": {
             "title": "Echo value",
@@ -40,7 +38,7 @@ PROCESS_METADATA = {
     "outputs": {
         "echoOutput": {
             "title": "Echoed value",
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "contentMediaType": "text/plain"},
         }
     },
     "example": {"inputs": {"echoInput": "Hello", "pause": 1}},
@@ -51,13 +49,10 @@ class EchoProcessor(LandgridProcessor):
     def __init__(self, processor_def: dict) -> None:
         super().__init__(processor_def, PROCESS_METADATA)
 
-    def execute(self, data: dict[str, Any], outputs: dict | None = None) -> tuple[str, Any]:
-        echo = data.get("echoInput")
-        if not isinstance(echo, str):
-            raise ProcessorExecuteError("echoInput must be a string")
-        pause = float(data.get("pause") or 0)
+    def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        pause = float(inputs.get("pause") or 0)
         steps = max(1, int(pause))
         for step in range(steps):
             self.report(int(100 * step / steps), f"pausing ({step}/{steps} s)")
             time.sleep(pause / steps)
-        return "application/json", {"id": "echoOutput", "value": echo}
+        return {"echoOutput": inputs["echoInput"]}

@@ -1,135 +1,122 @@
-"""The Prefect-backed job manager behind pygeoapi's Processes API.
+"""The Prefect-backed job manager.
 
-Submission order: validate, record the job (our table is the source of truth for clients),
-then hand it to Prefect. Async jobs go to a worker via ``run_deployment`` with the job id as
-idempotency key and flow-run name, so a retried submission never makes a second run. Sync
-jobs run the same flow in the web process: still a Prefect flow run, without a worker's
-process start.
+Submission order: validate (done by the caller), record the job (our table is the source of
+truth for clients), then hand it to Prefect. Async jobs go to a worker via ``run_deployment``
+with the job id as idempotency key and flow-run name, so a retried submission never makes a
+second run. Sync jobs run the same flow in a thread of the web process: still a Prefect flow
+run, without a worker's process start; one that outlives its wait budget simply carries on
+and the client gets 201 + Location instead, as for an async job.
+
+pygeoapi sees this class as its process manager (process list and descriptions); execution
+and jobs are served by ``processes.api`` which calls the methods below.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import uuid
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+import httpx
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.states import Cancelling
-from pygeoapi.process.base import JobNotFoundError, JobResultNotFoundError, ProcessorExecuteError
-from pygeoapi.process.manager.base import BaseManager, Subscriber
-from pygeoapi.util import JobStatus, ProcessExecutionMode, RequestedProcessExecutionMode
+from pygeoapi.process.base import BaseProcessor
+from pygeoapi.process.manager.base import BaseManager
 
 from flows.ogc_process import FLOW_NAME, ogc_process
-from landgrid.jobs import FINAL, JobStore
+from landgrid.errors import NoSuchProcess
+from landgrid.jobs import JobStore, now
 from landgrid.models import Job
 from landgrid.settings import Settings
+from processes.validation import ExecuteRequest
 
 LOGGER = logging.getLogger(__name__)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+PREFECT_DOWN = (httpx.HTTPError, PrefectHTTPStatusError, OSError)
 
 
 class PrefectManager(BaseManager):
+    _sync_pool: ThreadPoolExecutor | None = None
+
     def __init__(self, manager_def: dict) -> None:
         super().__init__(manager_def)
         self.is_async = True
         self.supports_subscribing = True
         self.settings = Settings()
-        self.store = JobStore(manager_def.get("connection") or self.settings.db_url())
+        self.store = JobStore(self.settings.db_url())
 
-    # reading -----------------------------------------------------------------------------
-    def _as_dict(self, job: Job) -> dict[str, Any]:
-        return {
-            "identifier": job.id,
-            "process_id": job.process_id,
-            "status": job.status,
-            "message": job.message,
-            "progress": job.progress,
-            "created": _iso(job.created),
-            "started": _iso(job.started),
-            "finished": _iso(job.finished),
-            "updated": _iso(job.updated),
-            "mimetype": (job.results or {}).get("mimetype", "application/json"),
-        }
+    # descriptions ------------------------------------------------------------------------
+    def processor(self, process_id: str) -> BaseProcessor:
+        if process_id not in self.processes:
+            raise NoSuchProcess(f"no process '{process_id}'")
+        return self.get_processor(process_id)
 
-    def get_jobs(self, status: JobStatus | None = None, limit: int | None = None,
-                 offset: int | None = None) -> dict:
-        jobs = self.store.list(limit=limit, offset=offset or 0)
-        return {"jobs": [self._as_dict(j) for j in jobs], "numberMatched": self.store.count()}
+    # submission --------------------------------------------------------------------------
+    def record(self, process_id: str, request: ExecuteRequest, owner: str,
+               idempotency_key: str | None, mode: str) -> tuple[Job, bool]:
+        """Record a new job; an idempotency key already used by this owner gives that job."""
+        return self.store.create(Job(
+            id=str(uuid.uuid4()), process_id=process_id, owner=owner, status="accepted",
+            mode=mode,
+            message="accepted", progress=0, inputs=request.inputs,
+            requested_outputs=request.outputs or None, response=request.response,
+            subscriber=request.subscriber, idempotency_key=idempotency_key,
+        ))
 
-    def get_job(self, job_id: str) -> dict:
-        job = self.store.get(job_id)
-        if job is None:
-            raise JobNotFoundError()
-        return self._as_dict(job)
-
-    def get_job_result(self, job_id: str) -> tuple[str, Any]:
-        job = self.store.get(job_id)
-        if job is None:
-            raise JobNotFoundError()
-        if not job.results:
-            raise JobResultNotFoundError()
-        return job.results["mimetype"], job.results["outputs"]
-
-    # acting ------------------------------------------------------------------------------
-    def delete_job(self, job_id: str) -> bool:
-        job = self.store.get(job_id)
-        if job is None:
-            raise JobNotFoundError()
-        if job.flow_run_id and job.status not in FINAL:
-            with get_client(sync_client=True) as client:
-                client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
-        self.store.update(job_id, status="dismissed", message="dismissed by the client")
+    def submit_async(self, job: Job) -> bool:
+        """Hand the job to a Prefect worker. With Prefect unreachable the job stays
+        ``accepted`` and the reconciler submits it when Prefect is back (same run id)."""
+        try:
+            flow_run = run_deployment(
+                f"{FLOW_NAME}/{job.process_id}",
+                parameters={"job_id": job.id, "process_id": job.process_id, "inputs": job.inputs},
+                timeout=0,
+                idempotency_key=job.id,
+                flow_run_name=job.id,
+                tags=[f"process:{job.process_id}", f"owner:{job.owner}"],
+            )
+        except PREFECT_DOWN as exc:
+            LOGGER.warning("Prefect unreachable, job %s queued: %s", job.id, exc)
+            self.store.update(job.id, message="queued: waiting for the workflow engine")
+            return False
+        self.store.update(job.id, flow_run_id=str(flow_run.id), message="queued")
         return True
 
-    def execute_process(self, process_id: str, data_dict: dict,
-                        execution_mode: RequestedProcessExecutionMode | None = None,
-                        requested_outputs: dict | None = None,
-                        subscriber: Subscriber | None = None,
-                        requested_response: str | None = "raw",
-                        ) -> tuple[str, str, Any, JobStatus, dict[str, str] | None]:
-        processor = self.get_processor(process_id)
-        options = processor.metadata.get("jobControlOptions", [])
-        can_async = ProcessExecutionMode.async_execute.value in options
-        can_sync = ProcessExecutionMode.sync_execute.value in options
-        run_async = can_async and (
-            execution_mode == RequestedProcessExecutionMode.respond_async or not can_sync
-        )
-        job = self.store.create(Job(
-            id=str(uuid.uuid4()),
-            process_id=process_id,
-            owner="anonymous",
-            status=JobStatus.accepted.value,
-            message="accepted",
-            progress=0,
-            inputs=data_dict,
-            requested_outputs=requested_outputs,
-            response=requested_response or "raw",
-        ))
-        if run_async:
-            self._submit(job)
-            headers = {"Preference-Applied": "respond-async"} if execution_mode else None
-            return job.id, "application/json", None, JobStatus.accepted, headers
-        ogc_process(job.id, process_id, data_dict)
-        done = self.store.get(job.id)
-        if done is None or done.status != JobStatus.successful.value:
-            message = done.message if done else "job vanished"
-            raise ProcessorExecuteError(message)
-        headers = {"Preference-Applied": "wait"} if execution_mode else None
-        return (job.id, done.results["mimetype"], done.results["outputs"],
-                JobStatus.successful, headers)
+    def run_sync(self, job: Job, wait_seconds: float) -> Job:
+        """Run the flow here; return the job as it stands after at most ``wait_seconds``."""
+        if PrefectManager._sync_pool is None:
+            PrefectManager._sync_pool = ThreadPoolExecutor(self.settings.sync_threads,
+                                                           thread_name_prefix="sync-job")
+        future = PrefectManager._sync_pool.submit(self._run_flow, job)
+        wait([future], timeout=wait_seconds)
+        return self.store.get(job.id) or job
 
-    def _submit(self, job: Job) -> None:
-        flow_run = run_deployment(
-            f"{FLOW_NAME}/{job.process_id}",
-            parameters={"job_id": job.id, "process_id": job.process_id, "inputs": job.inputs},
-            timeout=0,
-            idempotency_key=job.id,
-            flow_run_name=job.id,
-            tags=[f"process:{job.process_id}", f"owner:{job.owner}"],
-        )
-        self.store.update(job.id, flow_run_id=str(flow_run.id))
+    def _run_flow(self, job: Job) -> None:
+        try:
+            ogc_process(job.id, job.process_id, job.inputs)
+        except Exception:  # recorded by the flow's hooks; nothing more to do in this thread
+            LOGGER.debug("sync job %s failed", job.id, exc_info=True)
+
+    # dismissal ---------------------------------------------------------------------------
+    def dismiss(self, job: Job) -> None:
+        """Cancel the Prefect run, mark the job dismissed, remove its results."""
+        if job.flow_run_id and not job.final:
+            try:
+                with get_client(sync_client=True) as client:
+                    client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(),
+                                              force=True)
+            except (ObjectNotFound, *PREFECT_DOWN) as exc:
+                LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
+        self.store.set(job.id, status="dismissed", message="dismissed", results=None,
+                       finished=job.finished or now())
+        shutil.rmtree(self.settings.results_dir / job.id, ignore_errors=True)
+
+    # pygeoapi's manager interface: served by processes.api instead -------------------------
+    def get_jobs(self, *args: Any, **kwargs: Any) -> dict:
+        raise NotImplementedError("served by processes.api")
+
+    def execute_process(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("served by processes.api")

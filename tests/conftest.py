@@ -63,12 +63,26 @@ def settings(stack_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def stack(settings: Settings):
+def database(settings: Settings) -> Iterator[str]:
+    """PostgreSQL + PostGIS only (migrated), for tests that need no Prefect; its URL."""
+    from landgrid.migrate import upgrade
     from landgrid.stack import Stack
 
-    messages: list[str] = []
-    stack = Stack(settings, messages.append)
-    stack.messages = messages
+    stack = Stack(settings, lambda _: None)
+    try:
+        stack.start_database()
+        upgrade(settings.db_url())
+        yield settings.db_url()
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings, database: str) -> Iterator:
+    """The whole stack as ``make serve`` runs it (reusing the ``database`` cluster)."""
+    from landgrid.stack import Stack
+
+    stack = Stack(settings, lambda _: None)
     try:
         stack.up()
         yield stack

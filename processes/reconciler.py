@@ -1,0 +1,144 @@
+"""The reconciler: repairs jobs whose record and Prefect disagree, and delivers callbacks.
+
+State hooks keep the job table in step with Prefect in the normal case; this loop covers the
+rest, every ``reconcile_interval`` seconds:
+
+- async jobs never submitted (Prefect was down) are submitted (same idempotency key);
+- a run Prefect says is final (completed, failed, crashed, cancelled) finishes its job;
+- a run stuck in Pending or Cancelling, or a job whose executing process is gone, is failed
+  (and its run set Crashed / Cancelled) after ``stuck_after`` seconds;
+- subscriber callbacks are POSTed here, with a timeout and retries, so no worker waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+import requests
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.objects import StateType
+from prefect.exceptions import ObjectNotFound
+from prefect.states import Cancelled, Crashed
+
+from landgrid.jobs import JobStore, now
+from landgrid.models import Job
+from landgrid.settings import Settings
+from processes.manager import PREFECT_DOWN, PrefectManager
+from processes.responses import document, status_info
+
+LOGGER = logging.getLogger("landgrid.reconciler")
+NOTIFY_TIMEOUT = 5
+
+
+def process_alive(runner: str | None) -> bool | None:
+    """True/False for a ``host:pid`` on this host; None when it cannot be known here."""
+    if not runner or ":" not in runner:
+        return None
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Reconciler:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = JobStore(settings.db_url())
+        self.manager = PrefectManager({"name": "reconciler"})
+        self.stuck = timedelta(seconds=settings.stuck_after)
+
+    def run_forever(self) -> None:
+        while True:
+            try:
+                self.reconcile()
+                self.notify()
+            except PREFECT_DOWN as exc:
+                LOGGER.warning("Prefect unreachable: %s", exc)
+            time.sleep(self.settings.reconcile_interval)
+
+    def reconcile(self) -> None:
+        jobs = self.store.open_jobs()
+        if not jobs:
+            return
+        with get_client(sync_client=True) as client:
+            for job in jobs:
+                self.repair(client, job)
+
+    def repair(self, client: SyncPrefectClient, job: Job) -> None:
+        age = now() - (job.updated or job.created)
+        if job.flow_run_id is None:
+            if job.mode == "async" and job.status == "accepted":
+                self.manager.submit_async(job)
+            elif job.mode == "sync" and age > self.stuck:
+                self.store.finish(job.id, "failed", "lost: the web process ended before "
+                                  "the job started", _internal())
+            return
+        try:
+            run = client.read_flow_run(uuid.UUID(job.flow_run_id))
+        except ObjectNotFound:
+            self.store.finish(job.id, "failed", "lost: its Prefect flow run was deleted",
+                              _internal())
+            return
+        state = run.state.type if run.state else None
+        message = (run.state.message or "") if run.state else ""
+        if state == StateType.COMPLETED:
+            self.store.finish(job.id, "failed", "the flow completed without recording "
+                              "results", _internal())
+        elif state in (StateType.FAILED, StateType.CRASHED):
+            self.store.finish(job.id, "failed", f"{state.value.lower()}: {message}",
+                              _internal())
+        elif state == StateType.CANCELLED:
+            self.store.finish(job.id, "dismissed", "cancelled in Prefect")
+        elif state == StateType.CANCELLING and age > self.stuck:
+            client.set_flow_run_state(run.id, Cancelled(message="forced by the reconciler"),
+                                      force=True)
+            self.store.finish(job.id, "dismissed", "cancelled (forced after a stuck cancel)")
+        elif state == StateType.PENDING and age > self.stuck:
+            self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
+        elif state == StateType.RUNNING and process_alive(job.runner) is False:
+            self.crash(client, run.id, job, "the process running it stopped")
+
+    def crash(self, client: SyncPrefectClient, run_id: uuid.UUID, job: Job, why: str) -> None:
+        client.set_flow_run_state(run_id, Crashed(message=why), force=True)
+        self.store.finish(job.id, "failed", f"crashed: {why}", _internal())
+
+    def notify(self) -> None:
+        for job in self.store.pending_notifications():
+            uri = (job.subscriber or {}).get({"running": "inProgressUri",
+                                             "successful": "successUri",
+                                             "failed": "failedUri"}.get(job.status, ""))
+            if not uri:
+                self.store.set(job.id, notified=job.status)
+                continue
+            body = status_info(job, self.settings.url)
+            if job.status == "successful":
+                body = document(job, self.settings.url, self.settings)
+            try:
+                requests.post(uri, json=body, timeout=NOTIFY_TIMEOUT,
+                              allow_redirects=False).raise_for_status()
+            except requests.RequestException as exc:
+                LOGGER.info("callback for job %s to %s failed: %s", job.id, uri, exc)
+                self.store.notification_failed(job)
+            else:
+                self.store.set(job.id, notified=job.status, notify_attempts=0,
+                               notify_after=None)
+
+
+def _internal() -> dict:
+    return {"exception": {"type": "NoApplicableCode", "status": 500}}
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    Reconciler(Settings()).run_forever()
