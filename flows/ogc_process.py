@@ -14,7 +14,7 @@ from typing import Any
 from prefect import flow, runtime
 from prefect.client.schemas.objects import FlowRun
 from prefect.flows import Flow
-from prefect.states import State
+from prefect.states import Cancelled, State
 
 from landgrid.errors import ApiError
 from landgrid.jobs import JobStore
@@ -23,6 +23,11 @@ from processes.base import FileOutput
 from processes.registry import load_processor
 
 FLOW_NAME = "ogc-process"
+
+
+class JobDismissed(Exception):
+    """Raised at a progress report of a job that was dismissed meanwhile: the flow stops
+    there (cooperative cancellation, for runs executing in threads)."""
 
 
 def _store() -> JobStore:
@@ -76,14 +81,22 @@ def serialise(outputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
     on_cancellation=[_on_cancellation],
     persist_result=False,
 )
-def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> None:
+def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> State | None:
     settings = Settings()
     store = JobStore(settings.db_url())
     if not store.mark_running(job_id, flow_run_id=str(runtime.flow_run.id)):
         return  # dismissed before it started: nothing to do
     processor = load_processor(settings.pygeoapi_config, process_id)
     processor.set_job_id(job_id)
-    processor.reporter = lambda progress, message: store.report(job_id, progress, message)
+
+    def report(progress: int, message: str | None) -> None:
+        if not store.report(job_id, progress, message):
+            raise JobDismissed(job_id)
+
+    processor.reporter = report
     processor.workdir = settings.results_dir / job_id
-    outputs = processor.run(inputs)
+    try:
+        outputs = processor.run(inputs)
+    except JobDismissed:
+        return Cancelled(message="the job was dismissed")
     store.finish(job_id, "successful", "completed", {"outputs": serialise(outputs, settings)})

@@ -20,6 +20,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from pygeoapi.flask_app import BLUEPRINT, api_
 
+    from landgrid.coverage.routes import coverage_blueprint
+    from landgrid.features.routes import features_blueprint
     from landgrid.health import health_blueprint
     from processes.api import create_blueprint as processes_blueprint
 
@@ -27,6 +29,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.strict_slashes = False
     app.config["LANDGRID_SETTINGS"] = settings
     app.register_blueprint(health_blueprint(settings))
+    app.register_blueprint(coverage_blueprint(settings))  # before pygeoapi: ours answer first
+    app.register_blueprint(features_blueprint(settings))  # before pygeoapi: ours answer first
     # ours first: where paths are equal, the first registered rule wins
     app.register_blueprint(processes_blueprint(api_.manager, settings.url))
     app.register_blueprint(BLUEPRINT)

@@ -31,25 +31,35 @@ def wgs84_bbox(product: RasterProduct) -> list[float]:
 
 
 def coverage_collection(product: RasterProduct, store: Path) -> dict[str, Any]:
+    """A raster product as a pygeoapi coverage collection served by our provider.
+
+    The links (GeoTIFF/netCDF/CoverageJSON/PNG coverage, 2022-draft domainset/rangetype)
+    are what GDAL's OGCAPI driver and OWSLib look for; ``${LANDGRID_URL}`` is filled by
+    pygeoapi from the environment. The newest year is the temporal default.
+    """
+    from landgrid.coverage.describe import links
+
     years = sorted(product.years)
+    temporal = {
+        "begin": f"{years[0]}-01-01T00:00:00Z",
+        "end": f"{years[-1]}-12-31T23:59:59Z",
+        "default": f"{years[-1]}-01-01T00:00:00Z",
+    } if years else None
     return {
         "type": "collection",
         "title": product.title,
         "description": product.description,
         "keywords": product.keywords,
+        "links": links("${LANDGRID_URL}", product),
         "extents": {
             "spatial": {"bbox": wgs84_bbox(product), "crs": CRS84},
-            "temporal": {"begin": f"{years[0]}-01-01T00:00:00Z",
-                         "end": f"{years[-1]}-12-31T23:59:59Z"} if years else None,
+            "temporal": temporal,
         },
         "providers": [{
             "type": "coverage",
-            "name": "xarray",
+            "name": "providers.coverage.LandgridCoverageProvider",
             "data": str(store),
-            "x_field": "x",
-            "y_field": "y",
-            "time_field": "time",
-            "format": {"name": "netcdf", "mimetype": "application/x-netcdf"},
+            "product": product.model_dump(mode="json"),
         }],
     }
 

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     sync_wait: float = Field(default=30, description="seconds a sync request waits before "
                              "it answers 201 and the job carries on asynchronously")
     sync_wait_max: float = 300
+    worker_threads: int = Field(default=4, description="flow runs one worker runs at once")
+    worker_poll: float = Field(default=0.5, description="seconds between worker polls")
     reconcile_interval: float = Field(default=5, description="seconds between reconciler passes")
     stuck_after: float = Field(default=120, description="seconds in Pending/Cancelling or "
                                "accepted-without-run before the reconciler repairs a job")

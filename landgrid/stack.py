@@ -101,21 +101,9 @@ class Stack:
         )
 
     def start_worker(self) -> None:
-        self.spawn(
-            "prefect-worker",
-            [
-                str(self.bin / "prefect"),
-                "worker",
-                "start",
-                "--pool",
-                self.settings.work_pool,
-                "--type",
-                "process",
-                "--name",
-                f"landgrid-{os.uname().nodename}",
-            ],
-            {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"},  # lets Prefect see zombie runs
-        )
+        """Our warm worker (``flows.worker``); ``prefect worker start --pool landgrid``
+        works too, at the cost of a fresh interpreter per run."""
+        self.spawn("worker", [str(self.bin / "python"), "-m", "flows.worker"])
 
     def start_reconciler(self) -> None:
         self.spawn("reconciler", [str(self.bin / "python"), "-m", "processes.reconciler"])

@@ -1,0 +1,114 @@
+"""Metadata documents of a raster product as a coverage.
+
+- ``extent_grid``: rc2's ``extent.spatial.grid`` (native axes, cell counts, resolution);
+- ``fields``: the range as JSON Schema (``/schema``), the legend as ``oneOf`` consts;
+- ``domainset``/``rangetype``: the 2022-draft CIS descriptions GDAL's OGCAPI driver reads.
+  GDAL (3.6 to 3.12) always treats a coverage as EPSG:4326 lon/lat and requests
+  ``subset=<axis0>(..),<axis1>(..)&scaleSize=..`` with the domainset's axis labels, so the
+  legacy domainset describes a CRS84 grid (``Lon``/``Lat``) of about the native pixel count;
+  the native grid is in ``extent.grid`` and ``crs``/``storageCrs``.
+"""
+
+from __future__ import annotations
+
+from landgrid.coverage.plan import CRS84_URI, FIELD, crs_uri, geographic_grid
+from landgrid.products import RasterProduct
+
+REL = "http://www.opengis.net/def/rel/ogc/1.0"
+GEOTIFF = "image/tiff; application=geotiff"
+FORMATS = {  # f= value -> media type
+    "tif": GEOTIFF,
+    "nc": "application/x-netcdf",
+    "covjson": "application/vnd.cov+json",
+    "png": "image/png",
+}
+
+
+def extent_grid(product: RasterProduct) -> list[dict]:
+    return [
+        {"cellsCount": product.width, "resolution": product.resolution},
+        {"cellsCount": product.height, "resolution": product.resolution},
+    ]
+
+
+def fields(product: RasterProduct) -> dict[str, dict]:
+    return {
+        FIELD: {
+            "title": f"{product.title}: land cover class",
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 255,
+            "x-ogc-propertySeq": 1,
+            "oneOf": [
+                {"const": c.code, "title": c.label, "x-ogc-color": c.colour,
+                 **({"x-ogc-nodata": True} if c.nodata else {})}
+                for c in product.legend
+            ],
+        }
+    }
+
+
+def links(base: str, product: RasterProduct) -> list[dict]:
+    """Links pygeoapi adds to the collection from its configuration (``links:``)."""
+    url = f"{base}/collections/{product.id}"
+    out = [
+        {"rel": f"{REL}/coverage", "type": media, "title": f"Coverage as {name}",
+         "href": f"{url}/coverage?f={name}"}
+        for name, media in FORMATS.items()
+    ]
+    out += [
+        {"rel": f"{REL}/coverage-domainset", "type": "application/json",
+         "title": "Domain set (2022 draft)", "href": f"{url}/coverage/domainset?f=json"},
+        {"rel": f"{REL}/coverage-rangetype", "type": "application/json",
+         "title": "Range type (2022 draft)", "href": f"{url}/coverage/rangetype?f=json"},
+    ]
+    return out
+
+
+def domainset(product: RasterProduct, years: list[int]) -> dict:
+    west, south, east, north, width, height = geographic_grid(product)
+    axes = [
+        {"type": "RegularAxis", "axisLabel": "Lon", "lowerBound": west, "upperBound": east,
+         "uomLabel": "deg", "resolution": (east - west) / width},
+        {"type": "RegularAxis", "axisLabel": "Lat", "lowerBound": south, "upperBound": north,
+         "uomLabel": "deg", "resolution": (north - south) / height},
+    ]
+    grid = {
+        "type": "GeneralGridCoverage",
+        "srsName": CRS84_URI,
+        "axisLabels": ["Lon", "Lat"],
+        "axis": axes,
+        "gridLimits": {
+            "type": "GridLimits", "srsName": "http://www.opengis.net/def/crs/OGC/0/Index2D",
+            "axisLabels": ["i", "j"],
+            "axis": [
+                {"type": "IndexAxis", "axisLabel": "i", "lowerBound": 0, "upperBound": width - 1},
+                {"type": "IndexAxis", "axisLabel": "j", "lowerBound": 0, "upperBound": height - 1},
+            ],
+        },
+    }
+    return {
+        "type": "DomainSet",
+        "generalGrid": grid,
+        "nativeCrs": crs_uri(product.crs),
+        "nativeBbox": list(product.bounds),
+        "years": years,
+    }
+
+
+def rangetype(product: RasterProduct) -> dict:
+    return {
+        "type": "DataRecord",
+        "field": [{
+            "type": "Category",
+            "id": FIELD,
+            "name": FIELD,
+            "definition": "ogcType:unsignedByte",  # the form GDAL maps to Byte
+            "description": f"{product.title}: land cover class",
+            "encodingInfo": {"dataType": "http://www.opengis.net/def/dataType/OGC/0/unsignedByte"},
+            "nilValues": [{"reason": "http://www.opengis.net/def/nil/OGC/0/missing",
+                           "value": product.nodata}],
+            "codeSpace": [{"value": c.code, "label": c.label, "color": c.colour}
+                          for c in product.legend],
+        }],
+    }

@@ -1,0 +1,123 @@
+"""Pixels of a ``Plan`` from the product's CF netCDF store.
+
+Open datasets are cached per process (pygeoapi and our routes would otherwise reopen the
+file per request) and reopened when ingestion replaced the file (new inode/mtime) or after
+a fork. netCDF-C/HDF5 are not thread-safe, so every call into them holds one process-wide
+lock; index arithmetic, transformations and encoding run outside it.
+
+Resampling is nearest neighbour by index: each output pixel centre is mapped (exactly, with
+PROJ, no approximation) to the native grid and takes the value of the pixel it falls in,
+which is what GDAL's nearest warp does with ``tolerance=0``. Only the cells that are needed
+are read: the covering window when it is small, else the needed rows x columns.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+from pyproj import Transformer
+
+from landgrid.coverage.plan import Plan
+from landgrid.rasterstore import VARIABLE
+
+LOCK = threading.Lock()
+_OPEN: dict[Path, tuple[tuple[int, ...], netCDF4.Dataset, list[int]]] = {}
+
+
+def _dataset(path: Path) -> tuple[netCDF4.Dataset, list[int]]:
+    """The cached open store (caller holds ``LOCK``)."""
+    st = os.stat(path)
+    key = (os.getpid(), st.st_ino, st.st_mtime_ns, st.st_size)
+    cached = _OPEN.get(path)
+    if cached and cached[0] == key:
+        return cached[1], cached[2]
+    if cached and cached[0][0] == os.getpid():
+        cached[1].close()
+    ds = netCDF4.Dataset(path)
+    ds.set_auto_maskandscale(False)
+    time = ds["time"]
+    years = []
+    if time.size:
+        dates = netCDF4.num2date(time[:], time.units, time.calendar)
+        years = [int(d.year) for d in np.atleast_1d(dates)]
+    _OPEN[path] = (key, ds, years)
+    return ds, years
+
+
+def years(path: Path) -> list[int]:
+    """Years in the store, in time order (cached with the open dataset)."""
+    with LOCK:
+        return list(_dataset(Path(path))[1])
+
+
+def read(path: Path, plan: Plan) -> np.ndarray:
+    """The planned coverage as uint8 ``(years, height, width)``."""
+    path = Path(path)
+    if plan.window is not None:
+        r0, r1, c0, c1 = plan.window
+        with LOCK:
+            var = _dataset(path)[0][VARIABLE]
+            return np.stack([np.asarray(var[t, r0:r1, c0:c1]) for t in plan.time_indices])
+    rows, cols = source_indices(plan)
+    return gather(path, plan, rows, cols)
+
+
+def source_indices(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Native (row, col) of every output pixel centre; -1 where outside the product."""
+    p, g = plan.product, plan.grid
+    t = g.transform
+    xs = t.c + (np.arange(g.width) + 0.5) * t.a
+    ys = t.f + (np.arange(g.height) + 0.5) * t.e
+    if g.crs == p.crs:
+        xs2, ys2 = xs[None, :], ys[:, None]
+    else:
+        gx, gy = np.meshgrid(xs, ys)
+        to_native = Transformer.from_crs(g.crs, p.crs, always_xy=True)
+        xs2, ys2 = to_native.transform(gx, gy)
+    cols = np.floor((xs2 - p.extent.xmin) / p.resolution + 1e-10)
+    rows = np.floor((p.extent.ymax - ys2) / p.resolution + 1e-10)
+    rows, cols = np.broadcast_arrays(rows, cols)
+    bad = ~(np.isfinite(rows) & np.isfinite(cols))
+    bad |= (rows < 0) | (rows >= p.height) | (cols < 0) | (cols >= p.width)
+    rows = np.where(bad, -1, rows).astype(np.int64)
+    cols = np.where(bad, -1, cols).astype(np.int64)
+    return rows, cols
+
+
+def gather(path: Path, plan: Plan, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    out = np.full((len(plan.time_indices), *rows.shape), plan.product.nodata, dtype=np.uint8)
+    valid = rows >= 0
+    if not valid.any():
+        return out
+    vr, vc = rows[valid], cols[valid]
+    r0, r1, c0, c1 = int(vr.min()), int(vr.max()) + 1, int(vc.min()), int(vc.max()) + 1
+    budget = max(4 * rows.size, 1 << 20)
+    if (r1 - r0) * (c1 - c0) <= budget:
+        with LOCK:
+            var = _dataset(path)[0][VARIABLE]
+            blocks = [np.asarray(var[t, r0:r1, c0:c1]) for t in plan.time_indices]
+        for i, block in enumerate(blocks):
+            out[i][valid] = block[vr - r0, vc - c0]
+        return out
+    urows, ucols = np.unique(vr), np.unique(vc)
+    ri, ci = np.searchsorted(urows, vr), np.searchsorted(ucols, vc)
+    for i, t in enumerate(plan.time_indices):
+        block = np.empty((len(urows), len(ucols)), dtype=np.uint8)
+        for s in range(0, len(urows), 256):  # bounded batches of needed rows
+            with LOCK:
+                var = _dataset(path)[0][VARIABLE]
+                block[s:s + 256] = _rows(var, t, urows[s:s + 256], ucols)
+        out[i][valid] = block[ri, ci]
+    return out
+
+
+def _rows(var: netCDF4.Variable, t: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Needed rows x columns; contiguous column span read once per row batch when dense."""
+    c0, c1 = int(cols[0]), int(cols[-1]) + 1
+    if (c1 - c0) <= 4 * len(cols):
+        return np.stack([np.asarray(var[t, int(r), c0:c1])[cols - c0] for r in rows])
+    return np.asarray(var[t, rows.tolist(), cols.tolist()])

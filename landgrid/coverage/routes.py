@@ -1,0 +1,155 @@
+"""HTTP wiring of coverages: ``/collections/{id}/coverage`` (+ legacy domainset/rangetype).
+
+Registered before pygeoapi's blueprint, so these rules answer first. Formats by ``f=`` or
+``Accept`` (GeoTIFF by default: what GDAL, OWSLib and QGIS users open). Every response
+carries ``Content-Crs`` and ``Content-Bbox``; every bad input is a 400 naming the
+parameter. An app-wide hook marks raster collections ``"layerDataType": "Coverage"`` in
+pygeoapi's collection documents, so GDAL's vector driver skips them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import numpy as np
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
+
+from landgrid.coverage import covjson, describe, encode, reader
+from landgrid.coverage.plan import Plan, crs_uri, make_plan
+from landgrid.coverage.query import parse_query
+from landgrid.errors import ApiError, InvalidParameterValue, NotFound
+from landgrid.http import exception_response, json_response
+from landgrid.products import RasterProduct, load_products
+from landgrid.resources import product_store
+from landgrid.settings import Settings
+
+LOG = logging.getLogger(__name__)
+Encoder = Callable[[np.ndarray, Plan], bytes]
+ENCODERS: dict[str, tuple[str, Encoder, str]] = {  # name -> media type, encoder, suffix
+    "tif": (describe.GEOTIFF, encode.geotiff, "tif"),
+    "nc": ("application/x-netcdf", encode.netcdf, "nc"),
+    "covjson": (covjson.MEDIA_TYPE, covjson.coverage, "covjson"),
+    "png": ("image/png", encode.png, "png"),
+}
+F_ALIASES = {"tif": "tif", "tiff": "tif", "geotiff": "tif", "gtiff": "tif", "cog": "tif",
+             "nc": "nc", "netcdf": "nc", "netcdf4": "nc", "covjson": "covjson",
+             "coveragejson": "covjson", "json": "covjson", "png": "png"}
+MEDIA = {"image/tiff": "tif", "image/geotiff": "tif", "application/x-geotiff": "tif",
+         "application/x-netcdf": "nc", "application/netcdf": "nc", "application/x-netcdf4": "nc",
+         "application/vnd.cov+json": "covjson", "application/prs.coverage+json": "covjson",
+         "application/json": "covjson", "image/png": "png"}
+
+
+class NotAcceptable(ApiError):
+    status = 406
+    type = "NotAcceptable"
+
+
+def negotiate(f: str | None, accept: list[tuple[str, float]]) -> str:
+    """Encoder name from ``f`` (wins) or the ``Accept`` header; GeoTIFF for ``*/*``."""
+    if f is not None:
+        name = F_ALIASES.get(f.lower())
+        if name is None:
+            raise InvalidParameterValue(
+                f"f: unknown format {f!r}; use one of {', '.join(ENCODERS)}")
+        return name
+    if not accept:
+        return "tif"
+    for value, _ in sorted(accept, key=lambda a: -a[1]):
+        base = value.split(";")[0].strip().lower()
+        if base in MEDIA:
+            return MEDIA[base]
+        if base in ("*/*", "image/*", "application/*"):
+            return "png" if base == "image/*" else "tif"
+    raise NotAcceptable(
+        f"Accept: none of {[a[0] for a in accept]} is offered; offered: "
+        f"{', '.join(m for m, _, _ in ENCODERS.values())}")
+
+
+def coverage_blueprint(settings: Settings) -> Blueprint:
+    bp = Blueprint("landgrid_coverage", __name__)
+    products = load_products(settings.products_dir)
+
+    def product_of(collection_id: str) -> RasterProduct:
+        product = products.get(collection_id)
+        if product is None or not product_store(settings, collection_id).exists():
+            raise NotFound(f"collection {collection_id!r} has no coverage")
+        return product
+
+    @bp.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Response:
+        return exception_response(error)
+
+    @bp.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response | HTTPException:
+        if isinstance(error, HTTPException):
+            return error
+        LOG.exception("coverage request %s failed", request.full_path)
+        return exception_response(ApiError("internal error while producing the coverage"))
+
+    @bp.get("/collections/<path:collection_id>/coverage")
+    def coverage(collection_id: str) -> Response:
+        product = product_of(collection_id)
+        store = product_store(settings, collection_id)
+        query = parse_query(request.args.to_dict(flat=False))
+        name = negotiate(query.format, list(request.accept_mimetypes))
+        plan = make_plan(product, reader.years(store), query, settings.coverage_max_pixels)
+        if name == "png" and len(plan.years) > 1:
+            raise InvalidParameterValue(
+                f"datetime: a PNG shows one year, {len(plan.years)} selected ({plan.years})")
+        data = reader.read(store, plan)
+        media, encoder, suffix = ENCODERS[name]
+        body = encoder(data, plan)
+        b = plan.grid.bounds
+        years = "-".join(str(y) for y in plan.years)
+        headers = {
+            "Content-Crs": f"<{crs_uri(plan.grid.crs)}>",
+            "Content-Bbox": ",".join(repr(round(v, 9)) for v in b),
+            "Content-Datetime": f"{plan.years[0]}-01-01T00:00:00Z/"
+                                f"{plan.years[-1]}-12-31T23:59:59Z",
+            "Content-Disposition": f'{"inline" if name == "png" else "attachment"}; '
+                                   f'filename="{product.id}-{years}.{suffix}"',
+            "Vary": "Accept",
+        }
+        return Response(body, status=200, headers=headers, content_type=media)
+
+    @bp.get("/collections/<path:collection_id>/coverage/domainset")
+    def domainset(collection_id: str) -> Response:
+        product = product_of(collection_id)
+        years = reader.years(product_store(settings, collection_id))
+        return json_response(describe.domainset(product, years))
+
+    @bp.get("/collections/<path:collection_id>/coverage/rangetype")
+    def rangetype(collection_id: str) -> Response:
+        return json_response(describe.rangetype(product_of(collection_id)))
+
+    @bp.after_app_request
+    def _layer_data_type(response: Response) -> Response:
+        return mark_coverages(response, products)
+
+    return bp
+
+
+def mark_coverages(response: Response, products: dict[str, RasterProduct]) -> Response:
+    """Add ``layerDataType`` to pygeoapi's JSON collection documents of raster products."""
+    path = request.path.rstrip("/")
+    if (request.method != "GET" or response.status_code != 200
+            or not path.startswith("/collections") or path.count("/") > 2
+            or "json" not in response.headers.get("Content-Type", "")):  # pygeoapi sets no mimetype
+        return response
+    try:
+        doc = json.loads(response.get_data())
+    except ValueError:
+        return response
+    items = doc.get("collections", [doc]) if isinstance(doc, dict) else []
+    changed = False
+    for item in items:
+        if isinstance(item, dict) and item.get("id") in products:
+            item["layerDataType"] = "Coverage"
+            changed = True
+    if changed:
+        response.set_data(json.dumps(doc))
+    return response
