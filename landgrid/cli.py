@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from landgrid.errors import LandgridError
+from landgrid.features.cli import load_vector
 from landgrid.progress import progress_bar
 from landgrid.settings import Settings
 
@@ -68,3 +69,6 @@ def migrate() -> None:
 
     upgrade(Settings().db_url())
     say("schema up to date")
+
+
+main.add_command(load_vector)

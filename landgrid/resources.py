@@ -1,7 +1,8 @@
-"""pygeoapi's configuration: ``pygeoapi-config.yml`` plus one collection per raster product.
+"""pygeoapi's configuration: ``pygeoapi-config.yml`` plus one collection per product.
 
-Product definitions in ``config/products`` are the one source of truth for a product's
-title, extent and years; their collections are derived here rather than written twice.
+Product definitions in ``config/products`` (rasters) and ``config/vector-products`` (plus
+vector products registered in ``<data_dir>/vector-products``) are the one source of truth
+for a product's title and extent; their collections are derived here, not written twice.
 The merged file is what ``PYGEOAPI_CONFIG`` points at.
 """
 
@@ -14,6 +15,11 @@ from typing import Any
 import yaml
 from pyproj import Transformer
 
+from landgrid.features.product import (
+    load_vector_products,
+    vector_collection,
+    vector_products_dirs,
+)
 from landgrid.products import RasterProduct, load_products
 from landgrid.settings import Settings
 
@@ -74,6 +80,8 @@ def write_pygeoapi_config(settings: Settings) -> Path:
         for product in products.values()
         if product_store(settings, product.id).exists()
     }
+    vectors = load_vector_products(vector_products_dirs(settings))
+    derived |= {pid: vector_collection(product) for pid, product in vectors.items()}
     config["resources"] = derived | config.get("resources", {})
     target = settings.data_dir / "pygeoapi-config.yml"
     _write_if_changed(target, yaml.safe_dump(config, sort_keys=False))

@@ -201,7 +201,7 @@ def test_job_list_bad_parameters(base_url, params):
 class _Inbox(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         _Inbox.received.append((self.path, json.loads(self.rfile.read(length) or b"null")))
         self.send_response(204)

@@ -1,0 +1,208 @@
+"""Load a GeoPackage/Shapefile/GeoJSON layer into PostGIS (fiona/OGR), by COPY.
+
+Column names are kept exactly (the CQL2 conformance data has upper-case ones); the id is
+the source feature id; geometries go in as EWKB through ``COPY`` and the spatial index is
+built after the load. The whole load is one transaction: readers see the old table or the
+new one, never half of it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fiona
+import shapely
+from pyproj import CRS
+from shapely.geometry import shape
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from landgrid.errors import LandgridError
+from landgrid.features.crs import CRS84, EPSG_URI
+from landgrid.features.product import IDENTIFIER, VectorProduct
+
+Progress = Callable[[int, int], None]  # (done, total)
+_TYPES = {
+    "int": "bigint",
+    "int32": "integer",
+    "int64": "bigint",
+    "float": "double precision",
+    "str": "text",
+    "date": "date",
+    "datetime": "timestamptz",
+    "time": "time",
+    "bool": "boolean",
+}
+
+
+class LoadError(LandgridError):
+    """The source cannot be read or does not fit a table."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    count: int
+    srid: int
+    storage_crs: str
+    geometry_type: str
+    bbox: list[float]
+
+
+def _quote(name: str) -> str:
+    if '"' in name or "\x00" in name:
+        raise LoadError(f"unsupported column name {name!r}")
+    return f'"{name}"'
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def load_layer(
+    engine: Engine,
+    source: Path,
+    table: str,
+    layer: str | None = None,
+    schema: str = "public",
+    id_column: str = "id",
+    geometry_column: str = "geom",
+    progress: Progress | None = None,
+    batch: int = 5000,
+) -> LoadResult:
+    """(Re)create ``schema.table`` from one layer; returns what a product definition needs."""
+    for name in (table, schema, id_column, geometry_column):
+        if not re.match(IDENTIFIER, name):
+            raise LoadError(f"invalid identifier {name!r}")
+    try:
+        src = fiona.open(source, layer=layer)
+    except (fiona.errors.FionaError, OSError) as e:
+        raise LoadError(f"cannot read {source}: {e}") from e
+    with src:
+        props = dict(src.schema["properties"])
+        if id_column in props or geometry_column in props:
+            raise LoadError(f"the source already has a column {id_column!r}/{geometry_column!r}")
+        epsg = CRS.from_user_input(src.crs.to_wkt()).to_epsg() if src.crs else None
+        if epsg is None:
+            raise LoadError(f"{source}: the layer's CRS has no EPSG code")
+        gtype = src.schema["geometry"].replace("3D ", "").upper()
+        multi = gtype.startswith("MULTI")
+        columns = [f"{_quote(n)} {_TYPES.get(t.split(':')[0], 'text')}" for n, t in props.items()]
+        rel = f'"{schema}"."{table}"'
+        total = len(src)
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
+            conn.execute(text(f"DROP TABLE IF EXISTS {rel}"))
+            conn.execute(
+                text(
+                    f"CREATE TABLE {rel} ({_quote(id_column)} bigint PRIMARY KEY, "
+                    + "".join(f"{c}, " for c in columns)
+                    + f"{_quote(geometry_column)} geometry({gtype}, {epsg}))"
+                )
+            )
+            cursor = conn.connection.dbapi_connection.cursor()
+            names = ", ".join([_quote(id_column), *map(_quote, props), _quote(geometry_column)])
+            done = 0
+            for chunk in _chunks(src, batch):
+                buffer = io.StringIO()
+                for feature in chunk:
+                    geom = shape(feature.geometry) if feature.geometry else None
+                    if geom is not None and multi and not geom.geom_type.startswith("Multi"):
+                        geom = getattr(shapely, f"Multi{geom.geom_type}")([geom])
+                    wkb = (
+                        shapely.to_wkb(shapely.set_srid(geom, epsg), hex=True, include_srid=True)
+                        if geom is not None
+                        else None
+                    )
+                    values = [feature.id, *(feature.properties[n] for n in props), wkb]
+                    buffer.write("\t".join(_copy_value(v) for v in values) + "\n")
+                buffer.seek(0)
+                cursor.copy_expert(f"COPY {rel} ({names}) FROM STDIN", buffer)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+            conn.execute(
+                text(
+                    f'CREATE INDEX "{table}_{geometry_column}_gist" ON {rel} '
+                    f"USING gist ({_quote(geometry_column)})"
+                )
+            )
+            bbox = conn.execute(
+                text(
+                    f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+                    f"ST_Transform(ST_SetSRID(ST_Extent({_quote(geometry_column)}), {epsg}), 4326)"
+                    f" AS e FROM {rel}) x"
+                )
+            ).one()
+        with engine.begin() as conn:
+            conn.execute(text(f"ANALYZE {rel}"))
+    storage = CRS84 if epsg == 4326 else EPSG_URI.format(code=epsg)
+    box = [round(v, 6) for v in bbox] if bbox[0] is not None else [-180.0, -90.0, 180.0, 90.0]
+    return LoadResult(table, done, epsg, storage, gtype, box)
+
+
+def ensure_unaccent(engine: Engine) -> bool:
+    """ACCENTI needs PostgreSQL's unaccent extension (contrib); False when it cannot be had."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent"))
+        return True
+    except DBAPIError:  # missing contrib or privileges: ACCENTI then answers 400
+        return False
+
+
+def product_definition(
+    result: LoadResult,
+    product_id: str,
+    title: str,
+    description: str = "",
+    keywords: Iterable[str] = (),
+    id_column: str = "id",
+    geometry_column: str = "geom",
+    time_column: str | None = None,
+    time_end_column: str | None = None,
+    editable: bool = False,
+) -> VectorProduct:
+    """The definition that serves a loaded table (to register in ``vector-products``)."""
+    return VectorProduct.model_validate(
+        {
+            "id": product_id,
+            "title": title,
+            "description": description,
+            "keywords": list(keywords),
+            "table": result.table,
+            "id_column": id_column,
+            "geometry_column": geometry_column,
+            "storage_crs": result.storage_crs,
+            "time_column": time_column,
+            "time_end_column": time_end_column,
+            "editable": editable,
+            "bbox": result.bbox,
+        }
+    )
+
+
+def _chunks(features: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for feature in features:
+        chunk.append(feature)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

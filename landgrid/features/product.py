@@ -1,0 +1,128 @@
+"""Vector product definitions: which PostGIS table a collection serves, and how.
+
+A vector product is data (``config/vector-products/*.yml``, plus the definitions that
+``landgrid load-vector`` registers in ``<data_dir>/vector-products``), validated here into a
+typed model so that the provider, the routes and the loader never handle raw dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from landgrid.errors import LandgridError
+from landgrid.features.crs import CRS84, SUPPORTED, crs_uri
+from landgrid.settings import Settings
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+
+
+class VectorProductError(LandgridError, ValueError):
+    """A vector product definition is unreadable or invalid."""
+
+
+class VectorProduct(BaseModel):
+    """One feature collection: a PostGIS table and its metadata."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str
+    description: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    table: str = Field(pattern=IDENTIFIER)
+    db_schema: str = Field(default="public", pattern=IDENTIFIER, alias="schema")
+    id_column: str = Field(default="id", pattern=IDENTIFIER)
+    geometry_column: str = Field(default="geom", pattern=IDENTIFIER)
+    storage_crs: str = Field(default=CRS84, description="CRS of the stored coordinates")
+    crs: list[str] = Field(default_factory=lambda: list(SUPPORTED))
+    time_column: str | None = Field(default=None, pattern=IDENTIFIER)
+    time_end_column: str | None = Field(default=None, pattern=IDENTIFIER)
+    editable: bool = False
+    bbox: list[float] = Field(
+        default=[-180.0, -90.0, 180.0, 90.0],
+        min_length=4,
+        max_length=4,
+        description="extent in CRS84 (metadata only)",
+    )
+
+    @field_validator("storage_crs")
+    @classmethod
+    def _storage_crs(cls, value: str) -> str:
+        return crs_uri(value)
+
+    @field_validator("crs")
+    @classmethod
+    def _crs(cls, values: list[str]) -> list[str]:
+        return [crs_uri(v) for v in values]
+
+
+def vector_products_dirs(settings: Settings) -> list[Path]:
+    """Shipped definitions beside the raster ones, then those registered at run time."""
+    return [settings.products_dir.parent / "vector-products", settings.data_dir / "vector-products"]
+
+
+def load_vector_product(path: Path) -> VectorProduct:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf8"))
+        return VectorProduct.model_validate(raw)
+    except (OSError, yaml.YAMLError) as e:
+        raise VectorProductError(f"{path}: {e}") from e
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise VectorProductError(f"{path}: field {where!r}: {first['msg']}") from e
+
+
+def load_vector_products(dirs: Iterable[Path]) -> dict[str, VectorProduct]:
+    """Every ``*.yml`` in the folders (missing folders are skipped), keyed by id; later
+    folders override earlier ones so that a registration can replace a shipped product."""
+    products: dict[str, VectorProduct] = {}
+    for directory in dirs:
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.yml")):
+                product = load_vector_product(path)
+                products[product.id] = product
+    return products
+
+
+def write_vector_product(product: VectorProduct, directory: Path) -> Path:
+    """Register a definition (e.g. in ``<data_dir>/vector-products``); the web app serves
+    it from its next start, when pygeoapi's configuration is written again."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / (re.sub(r"[^A-Za-z0-9_.-]", "_", product.id) + ".yml")
+    data = product.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    path.write_text(
+        yaml.safe_dump({"id": product.id, **data}, sort_keys=False, allow_unicode=True),
+        encoding="utf8",
+    )
+    return path
+
+
+def vector_collection(product: VectorProduct) -> dict[str, Any]:
+    """The product as a pygeoapi collection served by ``providers.features``."""
+    return {
+        "type": "collection",
+        "title": product.title,
+        "description": product.description,
+        "keywords": product.keywords,
+        "extents": {"spatial": {"bbox": product.bbox, "crs": CRS84}},
+        "providers": [
+            {
+                "type": "feature",
+                "name": "providers.features.PostGISFeatureProvider",
+                "data": f"{product.db_schema}.{product.table}",
+                "id_field": product.id_column,
+                "time_field": product.time_column,
+                "storage_crs": product.storage_crs,
+                "crs": list(dict.fromkeys([*product.crs, product.storage_crs])),
+                "editable": product.editable,
+                "product": product.model_dump(mode="json", by_alias=True),
+            }
+        ],
+    }

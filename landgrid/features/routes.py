@@ -1,0 +1,177 @@
+"""HTTP edge of the features API: ``/items``, ``/items/{id}`` and ``/queryables`` as JSON.
+
+pygeoapi's itemtypes API cannot send ``Content-Crs``, take a CQL2 POST body, emit cursor
+links or answer bad input with 400 rather than 500 (design.md §5/§6), so these routes
+answer for our vector products in front of pygeoapi's blueprint. HTML, other collections
+and transactions are handed to pygeoapi's own views unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
+
+from landgrid.features.errors import FeatureError, InvalidParameter
+from landgrid.features.product import load_vector_products, vector_products_dirs
+from landgrid.features.settings import FeatureSettings
+from landgrid.features.store import FeatureStore, Page
+from landgrid.http import exception_response
+from landgrid.settings import Settings
+
+LOGGER = logging.getLogger(__name__)
+GEOJSON = "application/geo+json"
+CQL2_JSON_TYPES = ("application/json", "application/query-cql-json", "application/cql2+json")
+CQL2_TEXT_TYPES = ("text/plain", "application/cql2-text")
+
+
+def _pygeoapi(view: str, *args: str | None) -> Any:
+    from pygeoapi import flask_app  # imported by create_app before this blueprint is used
+
+    return getattr(flask_app, view)(*args)
+
+
+def _wants_html() -> bool:
+    f = request.args.get("f")
+    if f is not None:
+        if f not in ("json", "geojson", "html"):
+            raise InvalidParameter(f"f: unsupported format {f!r} (json, html)")
+        return f == "html"
+    best = request.accept_mimetypes.best_match([GEOJSON, "application/json", "text/html"])
+    return best == "text/html"
+
+
+def error_response(error: FeatureError) -> Response:
+    if error.status >= 500:
+        LOGGER.error("features: %s", error.message)
+    return exception_response(error)
+
+
+def features_blueprint(
+    settings: Settings, feature_settings: FeatureSettings | None = None
+) -> Blueprint:
+    """Routes for every configured vector product; register before pygeoapi's blueprint."""
+    fs = feature_settings or FeatureSettings()
+    products = load_vector_products(vector_products_dirs(settings))
+    stores = {pid: FeatureStore(settings.db_url(), p, fs) for pid, p in products.items()}
+    base = settings.url
+    bp = Blueprint("landgrid_features", __name__)
+    bp.register_error_handler(FeatureError, error_response)
+
+    @bp.route("/collections/<path:collection_id>/items", methods=["GET", "POST"])
+    def items(collection_id: str) -> Any:
+        store = stores.get(collection_id)
+        is_filter_post = request.method == "POST" and request.mimetype != GEOJSON
+        if store is None or (request.method == "POST" and not is_filter_post) or _wants_html():
+            return _pygeoapi("collection_items", collection_id)
+        body_filter, body_lang = _body_filter() if is_filter_post else (None, None)
+        info, req = store.parse(request.args, body_filter, body_lang)
+        page = store.items(info, req)
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        if body_filter is not None:
+            args |= {
+                "filter": json.dumps(req.filter, separators=(",", ":")),
+                "filter-lang": "cql2-json",
+            }
+        url = f"{base}/collections/{collection_id}/items"
+        return _collection_response(page, url, args)
+
+    @bp.route("/collections/<path:collection_id>/items/<path:item_id>", methods=["GET"])
+    def item(collection_id: str, item_id: str) -> Any:
+        store = stores.get(collection_id)
+        if store is None or _wants_html():
+            return _pygeoapi("collection_items", collection_id, item_id)
+        unknown = set(request.args) - {"f", "crs", "lang"}
+        if unknown:
+            raise InvalidParameter(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+        text, crs = store.item(item_id, request.args.get("crs"))
+        collection = f"{base}/collections/{collection_id}"
+        links = [
+            {"rel": "self", "type": GEOJSON, "href": f"{collection}/items/{item_id}"},
+            {"rel": "collection", "type": "application/json", "href": collection},
+        ]
+        body = text[:-1] + ',"links":' + json.dumps(links) + "}"
+        return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
+
+    @bp.route("/collections/<path:collection_id>/queryables", methods=["GET"])
+    def queryables(collection_id: str) -> Any:
+        store = stores.get(collection_id)
+        if store is None or _wants_html():
+            return _pygeoapi("collection_queryables", collection_id)
+        schema = {"$id": f"{base}/collections/{collection_id}/queryables", **store.queryables()}
+        return Response(json.dumps(schema), 200, mimetype="application/schema+json")
+
+    return bp
+
+
+def _body_filter() -> tuple[dict | str, str]:
+    """A CQL2 filter sent as the POST body: cql2-json, or cql2-text as plain text."""
+    if request.mimetype in CQL2_TEXT_TYPES:
+        return request.get_data(as_text=True), "cql2-text"
+    if request.mimetype in CQL2_JSON_TYPES:
+        try:
+            body = json.loads(request.get_data(as_text=True))
+        except ValueError as e:
+            raise InvalidParameter(f"the body is not JSON: {e}") from e
+        if isinstance(body, dict) and "filter" in body and "op" not in body:
+            body = body["filter"]  # {"filter": {...}, "filter-lang": "cql2-json"}
+        if not isinstance(body, dict | bool):
+            raise InvalidParameter("the body must be a CQL2-JSON expression")
+        return body, "cql2-json"  # type: ignore[return-value]
+    raise InvalidParameter(
+        f"unsupported body type {request.mimetype!r}: send CQL2 as "
+        f"{CQL2_JSON_TYPES[1]} or {CQL2_TEXT_TYPES[0]}"
+    )
+
+
+def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response:
+    links = [
+        {
+            "rel": "self",
+            "type": GEOJSON,
+            "title": "this page",
+            "href": f"{url}?{urlencode(args | _cursor(request.args))}",
+        },
+        {
+            "rel": "alternate",
+            "type": "text/html",
+            "title": "this page as HTML",
+            "href": f"{url}?{urlencode({**args, 'f': 'html'})}",
+        },
+        {
+            "rel": "collection",
+            "type": "application/json",
+            "title": "the collection",
+            "href": url.rsplit("/", 1)[0],
+        },
+    ]
+    for rel, token in (("next", page.next), ("prev", page.prev)):
+        if token:
+            links.append(
+                {
+                    "rel": rel,
+                    "type": GEOJSON,
+                    "title": f"{rel} page",
+                    "href": f"{url}?{urlencode(args | {'cursor': token})}",
+                }
+            )
+    tail: dict[str, Any] = {"numberReturned": len(page.features)}
+    if page.number_matched is not None:
+        tail["numberMatched"] = page.number_matched
+    tail["timeStamp"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tail["links"] = links
+    body = (
+        '{"type":"FeatureCollection","features":['
+        + ",".join(page.features)
+        + "],"
+        + json.dumps(tail)[1:]
+    )
+    return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{page.crs.uri}>"})
+
+
+def _cursor(args: Any) -> dict[str, str]:
+    return {"cursor": args["cursor"]} if "cursor" in args else {}

@@ -1,0 +1,184 @@
+"""A product's features in PostGIS: pages of items, single items and queryables.
+
+This is the one place that talks to the database for reads, so database errors are
+translated here (``translate_db_errors``): a rejected query is the client's 400, a
+cancelled one (statement timeout) a 503, anything else stays a server error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from landgrid.features.crs import CrsInfo
+from landgrid.features.cursor import encode
+from landgrid.features.errors import InvalidParameter, NotFound, QueryTimeout
+from landgrid.features.params import ItemsRequest, parse_crs, parse_items
+from landgrid.features.product import VectorProduct
+from landgrid.features.query import count_select, item_select, items_select
+from landgrid.features.settings import FeatureSettings
+from landgrid.features.table import TableInfo, describe
+
+_SCHEMA_TYPES = {
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "string": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+    "date-time": {"type": "string", "format": "date-time"},
+}
+
+
+@cache
+def features_engine(url: str, pool_size: int, max_overflow: int, timeout_ms: int) -> sa.Engine:
+    """One pool per web worker, sized by configuration; every session has the statement
+    timeout and UTC, so timestamps serialise the same whatever the server's zone."""
+    return sa.create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"options": f"-c statement_timeout={timeout_ms} -c TimeZone=UTC"},
+    )
+
+
+@contextmanager
+def translate_db_errors() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as e:
+        code = getattr(e.orig, "pgcode", None) or ""
+        diag = getattr(e.orig, "diag", None)
+        message = (getattr(diag, "message_primary", None) or str(e.orig)).splitlines()[0]
+        if code == "57014":
+            raise QueryTimeout("the query took too long; narrow it (bbox, filter)") from e
+        if code[:2] in ("22", "42", "XX"):
+            raise InvalidParameter(f"the query was rejected: {message}") from e
+        raise
+
+
+@dataclass
+class Page:
+    features: list[str]
+    crs: CrsInfo
+    next: str | None = None
+    prev: str | None = None
+    number_matched: int | None = None
+
+    def feature_collection(self) -> dict[str, Any]:
+        """The page as a dict (for pygeoapi's HTML); the JSON path joins the texts."""
+        return {
+            "type": "FeatureCollection",
+            "features": [json.loads(f) for f in self.features],
+            "numberReturned": len(self.features),
+            **({"numberMatched": self.number_matched} if self.number_matched is not None else {}),
+        }
+
+
+class FeatureStore:
+    """Read access to one vector product."""
+
+    def __init__(self, url: str, product: VectorProduct, settings: FeatureSettings) -> None:
+        self.product = product
+        self.settings = settings
+        self.engine = features_engine(
+            url, settings.pool_size, settings.max_overflow, settings.statement_timeout_ms
+        )
+
+    def info(self) -> TableInfo:
+        with self.engine.connect() as conn:
+            return describe(conn, self.product)
+
+    def parse(
+        self,
+        args: Mapping[str, str],
+        body_filter: dict | str | None = None,
+        body_lang: str | None = None,
+    ) -> tuple[TableInfo, ItemsRequest]:
+        info = self.info()
+        return info, parse_items(args, info, self.settings, body_filter, body_lang)
+
+    def items(self, info: TableInfo, req: ItemsRequest) -> Page:
+        query, nkeys = items_select(info, req, self.settings.coordinate_digits)
+        with translate_db_errors(), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            more = len(rows) > req.limit
+            rows = rows[: req.limit]
+            forward = req.cursor is None or req.cursor[0]
+            if not forward:
+                rows.reverse()
+            page = Page([r[0] for r in rows], req.crs)
+            first = list(rows[0][1 : 1 + nkeys]) if rows else None
+            last = list(rows[-1][1 : 1 + nkeys]) if rows else None
+            if forward:
+                page.next = encode("n", last) if more and last else None
+                if req.cursor is not None:
+                    page.prev = encode("p", first or req.cursor[1])
+            else:
+                page.prev = encode("p", first) if more and first else None
+                page.next = encode("n", last or req.cursor[1])  # type: ignore[index]
+            if req.count:
+                page.number_matched = conn.execute(count_select(info, req)).scalar_one()
+            elif req.cursor is None and not more:
+                page.number_matched = len(rows)
+        return page
+
+    def item(self, identifier: str, crs: str | None = None) -> tuple[str, CrsInfo]:
+        info = self.info()
+        out = parse_crs(info, "crs", crs)
+        value: Any = identifier
+        if info.columns[self.product.id_column].kind == "integer":
+            if not identifier.lstrip("-").isdigit() or abs(int(identifier)) >= 2**63:
+                raise NotFound(f"feature {identifier!r} not found")
+            value = int(identifier)
+        with translate_db_errors(), self.engine.connect() as conn:
+            text = conn.execute(
+                item_select(info, value, out, self.settings.coordinate_digits)
+            ).scalar()
+        if text is None:
+            raise NotFound(f"feature {identifier!r} not found")
+        return text, out
+
+    def queryables(self) -> dict[str, Any]:
+        """JSON Schema (2020-12) of the properties a filter may use."""
+        info = self.info()
+        properties: dict[str, Any] = {
+            info.product.geometry_column: {
+                "format": f"geometry-{_geometry_format(info.geometry_type)}",
+                "x-ogc-role": "primary-geometry",
+            },
+        }
+        for name in [info.product.id_column, *info.property_names]:
+            schema = dict(_SCHEMA_TYPES.get(info.columns[name].kind, {}))
+            if name == info.product.id_column:
+                schema["x-ogc-role"] = "id"
+            elif name == info.product.time_column:
+                schema["x-ogc-role"] = "primary-instant"
+            properties[name] = {"title": name, **schema}
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "title": info.product.title,
+            "properties": properties,
+            "additionalProperties": False,
+        }
+
+
+def _geometry_format(geometry_type: str) -> str:
+    names = {
+        "POINT": "point",
+        "MULTIPOINT": "multipoint",
+        "LINESTRING": "linestring",
+        "MULTILINESTRING": "multilinestring",
+        "POLYGON": "polygon",
+        "MULTIPOLYGON": "multipolygon",
+    }
+    return names.get(geometry_type, "any")

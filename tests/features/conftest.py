@@ -1,0 +1,70 @@
+"""Fixtures of the features tests: the official CQL2 conformance data as three collections.
+
+The layers of ``ne110m4cql2.gpkg`` are loaded with our loader into the suite's PostGIS and
+registered as vector products in ``<data_dir>/vector-products`` before the stack starts,
+so the web app serves them like any product an operator loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from landgrid.db import engine
+from landgrid.features.loader import ensure_unaccent, load_layer, product_definition
+from landgrid.features.product import VectorProduct, write_vector_product
+from landgrid.settings import Settings
+
+LAYERS = {
+    "ne_110m_admin_0_countries": {},
+    "ne_110m_populated_places_simple": {"time_column": "start", "time_end_column": "end"},
+    "ne_110m_rivers_lake_centerlines": {},
+}
+
+
+@pytest.fixture(scope="session")
+def ogc_data(shared_data: Path) -> Path:
+    path = shared_data / "ogc"
+    if not (path / "ne110m4cql2.gpkg").exists():
+        pytest.skip("CQL2 conformance data not found")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cql2_products(settings: Settings, database: str, ogc_data: Path) -> dict[str, VectorProduct]:
+    """The three CQL2 conformance layers, loaded and registered (collection id = layer)."""
+    db = engine(database)
+    assert ensure_unaccent(db)
+    products = {}
+    for layer, extra in LAYERS.items():
+        result = load_layer(db, ogc_data / "ne110m4cql2.gpkg", layer, layer=layer, id_column="fid")
+        product = product_definition(
+            result, layer, f"{layer} (CQL2 conformance data)", id_column="fid", **extra
+        )
+        write_vector_product(product, settings.data_dir / "vector-products")
+        products[layer] = product
+    return products
+
+
+@pytest.fixture(scope="session")
+def features_url(cql2_products, stack) -> str:
+    """The served API, with the CQL2 collections; restarts the web app if the stack was
+    already up before they were registered (as an operator would after a load)."""
+    url = stack.settings.url
+    if (
+        requests.get(
+            f"{url}/collections/{next(iter(cql2_products))}", params={"f": "json"}, timeout=30
+        ).status_code
+        == 404
+    ):
+        import os
+        import signal
+
+        web = stack.children["web"]
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(30)
+        stack.start_web()
+        stack.wait_web()
+    return url
