@@ -18,8 +18,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings()
     prepare(settings)
 
-    from pygeoapi.flask_app import BLUEPRINT, api_
+    from pygeoapi.flask_app import BLUEPRINT, CONFIG, api_
 
+    from landgrid.conformance import conformance_blueprint
     from landgrid.coverage.routes import coverage_blueprint
     from landgrid.features.routes import features_blueprint
     from landgrid.health import health_blueprint
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.strict_slashes = False
     app.config["LANDGRID_SETTINGS"] = settings
     app.register_blueprint(health_blueprint(settings))
+    app.register_blueprint(conformance_blueprint(CONFIG["resources"]))
     app.register_blueprint(coverage_blueprint(settings))  # before pygeoapi: ours answer first
     app.register_blueprint(features_blueprint(settings))  # before pygeoapi: ours answer first
     # ours first: where paths are equal, the first registered rule wins

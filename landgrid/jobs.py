@@ -150,11 +150,19 @@ class JobStore:
             session.commit()
 
     def mark_running(self, job_id: str, flow_run_id: str | None = None) -> bool:
+        """Start (or, after a retry in the Prefect UI, restart) a job; never a dismissed or
+        successful one."""
         values: dict[str, Any] = {"status": "running", "started": now(), "message": "running",
-                                  "progress": 0, "runner": this_runner()}
+                                  "progress": 0, "runner": this_runner(), "finished": None,
+                                  "results": None, "updated": now()}
         if flow_run_id:
             values["flow_run_id"] = flow_run_id
-        return self.update(job_id, **values)
+        query = update(Job).where(Job.id == job_id,
+                                  Job.status.in_(("accepted", "running", "failed")))
+        with self.session() as session:
+            changed = session.execute(query.values(**values)).rowcount
+            session.commit()
+        return bool(changed)
 
     def report(self, job_id: str, progress: int, message: str | None = None) -> bool:
         values: dict[str, Any] = {"progress": max(0, min(100, int(progress)))}

@@ -36,7 +36,17 @@ def test_openapi_and_conformance(base_url):
     assert r.status_code == 200
     assert r.json()["openapi"].startswith("3.0")
     conformance = requests.get(f"{base_url}/conformance", params={"f": "json"}, timeout=10)
-    assert "conformsTo" in conformance.json()
+    classes = conformance.json()["conformsTo"]
+    spec = "http://www.opengis.net/spec"
+    for held in ("ogcapi-processes-1/1.0/conf/job-list", "ogcapi-processes-1/1.0/conf/dismiss",
+                 "ogcapi-features-3/1.0/conf/filter", "cql2/1.0/conf/cql2-json",
+                 "ogcapi-coverages-1/1.0/conf/scaling"):
+        assert f"{spec}/{held}" in classes
+    for not_held in ("ogcapi-features-4/1.0/conf/create-replace-delete",
+                     "ogcapi-coverages-1/1.0/conf/html"):
+        assert f"{spec}/{not_held}" not in classes
+    html = requests.get(f"{base_url}/conformance", params={"f": "html"}, timeout=10)
+    assert html.headers["Content-Type"].startswith("text/html")
 
 
 def test_health_reports_every_part(base_url):

@@ -1,0 +1,190 @@
+"""Job-execution benchmark: submit -> successful for a trivial job, side by side.
+
+    .venv/bin/python bench/processes.py [--runs 30] [--burst 200]
+
+Starts a throwaway stack (PostgreSQL, Prefect server, our warm worker, reconciler, gunicorn)
+and measures, in one run:
+
+- ``ours async``: POST /processes/echo/execution (respond-async) -> poll /jobs/{id} until
+  successful, through the Prefect worker;
+- ``bare Prefect``: ``run_deployment`` of the same flow to a stock ``prefect worker`` (process
+  type, 1 s polling) on its own work pool, waiting for Completed;
+- ``ours sync``: POST without Prefer (runs in the web process, still a Prefect flow run)
+  vs calling the process function directly (the overhead the API adds);
+- a burst of ``--burst`` concurrent async submissions: wall time, errors, lost jobs.
+
+Prints medians, p95 and ratios. Timings are the machine's; compare ratios, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from landgrid.pgcluster import port_in_use
+from landgrid.settings import Settings
+from landgrid.stack import Stack
+from processes.echo import EchoProcessor
+
+STOCK_POOL = "bench-stock"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def wait_job(base: str, job_id: str, timeout: float = 600) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = requests.get(f"{base}/jobs/{job_id}", timeout=30).json()["status"]
+        if status in ("successful", "failed", "dismissed"):
+            return status
+        time.sleep(0.05)
+    return "timeout"
+
+
+def ours_async(base: str) -> float:
+    started = time.perf_counter()
+    r = requests.post(f"{base}/processes/echo/execution", json={"inputs": {"echoInput": "x"}},
+                      headers={"Prefer": "respond-async"}, timeout=60)
+    assert wait_job(base, r.json()["jobID"]) == "successful"
+    return time.perf_counter() - started
+
+
+def ours_sync(base: str) -> float:
+    started = time.perf_counter()
+    r = requests.post(f"{base}/processes/echo/execution", json={"inputs": {"echoInput": "x"}},
+                      timeout=60)
+    assert r.status_code == 200
+    return time.perf_counter() - started
+
+
+def direct_call() -> float:
+    processor = EchoProcessor({"name": "echo"})
+    started = time.perf_counter()
+    processor.run({"echoInput": "x"})
+    return time.perf_counter() - started
+
+
+def bare_prefect(stack: Stack, runs: int) -> list[float]:
+    """Our flow deployed to a stock process worker on its own pool."""
+    env = stack.env
+    script = (
+        "from flows.ogc_process import ogc_process\n"
+        "from flows.deployments import ensure_work_pool\n"
+        "from prefect.deployments.runner import EntrypointType\n"
+        f"ensure_work_pool('{STOCK_POOL}')\n"
+        f"ogc_process.to_deployment(name='stock', work_pool_name='{STOCK_POOL}',"
+        " entrypoint_type=EntrypointType.MODULE_PATH).apply()\n"
+    )
+    subprocess.run([str(stack.bin / "python"), "-c", script], env=env, check=True)
+    stack.spawn("stock-worker", [str(stack.bin / "prefect"), "worker", "start", "--pool",
+                                 STOCK_POOL, "--type", "process"])
+    timer = (
+        "import sys, time, uuid\n"
+        "from prefect.deployments import run_deployment\n"
+        "from landgrid.jobs import JobStore\nfrom landgrid.models import Job\n"
+        "from landgrid.settings import Settings\n"
+        "store = JobStore(Settings().db_url())\n"
+        f"for _ in range({runs}):\n"
+        "    job = Job(id=str(uuid.uuid4()), process_id='echo', owner='bench', status='accepted',"
+        " inputs={'echoInput': 'x'}, response='raw')\n"
+        "    store.create(job)\n"
+        "    t = time.perf_counter()\n"
+        "    run = run_deployment('ogc-process/stock', parameters={'job_id': job.id,"
+        " 'process_id': 'echo', 'inputs': {'echoInput': 'x'}}, timeout=600, poll_interval=0.2)\n"
+        "    assert run.state.is_completed(), run.state\n"
+        "    print(time.perf_counter() - t, flush=True)\n"
+    )
+    out = subprocess.run([str(stack.bin / "python"), "-c", timer], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return [float(line) for line in out.split()]
+
+
+def burst(base: str, count: int) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    errors = 0
+
+    def submit(i: int) -> str | None:
+        nonlocal errors
+        try:
+            r = requests.post(f"{base}/processes/echo/execution",
+                              json={"inputs": {"echoInput": str(i)}},
+                              headers={"Prefer": "respond-async"}, timeout=120)
+            r.raise_for_status()
+            return r.json()["jobID"]
+        except requests.RequestException:
+            errors += 1
+            return None
+
+    with ThreadPoolExecutor(32) as pool:
+        ids = [i for i in pool.map(submit, range(count)) if i]
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(lambda j: wait_job(base, j), ids))
+    wall = time.perf_counter() - started
+    lost = sum(1 for s in statuses if s != "successful") + (count - len(ids) - errors)
+    return wall, errors, lost
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--stock-runs", type=int, default=5)
+    parser.add_argument("--burst", type=int, default=200)
+    args = parser.parse_args()
+    base_dir = Path(tempfile.mkdtemp(prefix="landgrid-bench-"))
+    base_dir.chmod(0o755)
+    port = free_port()
+    settings = Settings(data_dir=base_dir / "var", pg_port=free_port(), port=port,
+                        prefect_port=free_port(), public_url=f"http://127.0.0.1:{port}",
+                        demo_size=200)
+    stack = Stack(settings, lambda m: print(f"  {m}"))
+    try:
+        print("starting a throwaway stack ...")
+        stack.up()
+        base = settings.url
+        ours_async(base)  # warm up
+        asyncs = [ours_async(base) for _ in range(args.runs)]
+        syncs = [ours_sync(base) for _ in range(args.runs)]
+        direct = [direct_call() for _ in range(args.runs)]
+        print(f"bare Prefect: {args.stock_runs} runs on a stock process worker ...")
+        stock = bare_prefect(stack, args.stock_runs)
+        print(f"burst of {args.burst} concurrent async submissions ...")
+        wall, errors, lost = burst(base, args.burst)
+    finally:
+        stack.stop()
+        shutil.rmtree(base_dir, ignore_errors=True)
+    print("\ntrivial job, submit -> successful (seconds)")
+    print(f"{'':24}{'p50':>8}{'p95':>8}")
+    for name, values in (("ours async (warm worker)", asyncs), ("bare Prefect (stock)", stock),
+                         ("ours sync (in web proc)", syncs)):
+        print(f"{name:24}{p(values, .5):8.3f}{p(values, .95):8.3f}")
+    ratio = statistics.median(stock) / statistics.median(asyncs)
+    print(f"\nasync: bare Prefect / ours = {ratio:.1f}x")
+    overhead = statistics.median(syncs) - statistics.median(direct)
+    print(f"sync overhead over a direct call: {overhead * 1000:.0f} ms (goal < 50 ms)")
+    print(f"burst: {args.burst} jobs in {wall:.1f} s, {errors} submission errors, {lost} lost "
+          f"(goal: all successful in < 60 s, 0 lost)")
+    if port_in_use(port):
+        print("warning: web port still in use after stop")
+
+
+if __name__ == "__main__":
+    main()
