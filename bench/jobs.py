@@ -1,6 +1,6 @@
 """Job-execution benchmark: submit -> successful for a trivial job, side by side.
 
-    .venv/bin/python bench/processes.py [--runs 30] [--burst 200]
+    .venv/bin/python bench/jobs.py [--runs 30] [--burst 200]
 
 Starts a throwaway stack (PostgreSQL, Prefect server, our warm worker, reconciler, gunicorn)
 and measures, in one run:
