@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from landgrid.conformance import conformance_blueprint
     from landgrid.coverage.routes import coverage_blueprint
+    from landgrid.features.product import load_vector_products, vector_products_dirs
     from landgrid.features.routes import features_blueprint
     from landgrid.health import health_blueprint
     from processes.api import create_blueprint as processes_blueprint
@@ -30,7 +31,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.strict_slashes = False
     app.config["LANDGRID_SETTINGS"] = settings
     app.register_blueprint(health_blueprint(settings))
-    app.register_blueprint(conformance_blueprint(CONFIG["resources"]))
+    products = load_vector_products(vector_products_dirs(settings)).values()
+    editable = any(product.editable for product in products)
+    app.register_blueprint(conformance_blueprint(CONFIG["resources"], editable))
     app.register_blueprint(coverage_blueprint(settings))  # before pygeoapi: ours answer first
     app.register_blueprint(features_blueprint(settings))  # before pygeoapi: ours answer first
     # ours first: where paths are equal, the first registered rule wins

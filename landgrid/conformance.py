@@ -58,6 +58,10 @@ COVERAGES = [
     f"{OGC}/ogcapi-coverages-1/1.0/conf/png",
     f"{OGC}/ogcapi-coverages-1/1.0/conf/coveragejson",
 ]
+TRANSACTIONS = [
+    f"{OGC}/ogcapi-features-4/1.0/conf/create-replace-delete",
+    f"{OGC}/ogcapi-features-4/1.0/conf/update",
+]
 PROCESSES = [
     f"{OGC}/ogcapi-processes-1/1.0/conf/core",
     f"{OGC}/ogcapi-processes-1/1.0/conf/ogc-process-description",
@@ -68,7 +72,7 @@ PROCESSES = [
 ]
 
 
-def conformance_classes(resources: dict[str, Any]) -> list[str]:
+def conformance_classes(resources: dict[str, Any], editable: bool = False) -> list[str]:
     provider_types = {
         provider.get("type")
         for resource in resources.values() if resource.get("type") == "collection"
@@ -76,7 +80,7 @@ def conformance_classes(resources: dict[str, Any]) -> list[str]:
     }
     classes = list(COMMON)
     if "feature" in provider_types:
-        classes += FEATURES
+        classes += FEATURES + (TRANSACTIONS if editable else [])
     if "coverage" in provider_types:
         classes += COVERAGES
     if any(resource.get("type") == "process" for resource in resources.values()):
@@ -90,9 +94,10 @@ def wants_html() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
-def conformance_blueprint(resources: dict[str, Any]) -> Blueprint:
+def conformance_blueprint(resources: dict[str, Any], editable: bool = False) -> Blueprint:
+    """``editable``: some vector product accepts transactions (Part 4)."""
     bp = Blueprint("landgrid_conformance", __name__)
-    body = {"conformsTo": conformance_classes(resources)}
+    body = {"conformsTo": conformance_classes(resources, editable)}
 
     @bp.get("/conformance")
     def conformance() -> Response:

@@ -2,8 +2,9 @@
 
 pygeoapi's itemtypes API cannot send ``Content-Crs``, take a CQL2 POST body, emit cursor
 links or answer bad input with 400 rather than 500 (design.md §5/§6), so these routes
-answer for our vector products in front of pygeoapi's blueprint. HTML, other collections
-and transactions are handed to pygeoapi's own views unchanged.
+answer for our vector products in front of pygeoapi's blueprint, and so do the Part 4
+transactions (``landgrid.features.editor``). HTML and other collections are handed to
+pygeoapi's own views unchanged.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 
-from landgrid.features.errors import FeatureError, InvalidParameter
+from landgrid.features.editor import FeatureEditor
+from landgrid.features.errors import FeatureError, InvalidParameter, NotFound
 from landgrid.features.product import load_vector_products, vector_products_dirs
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, Page
@@ -66,7 +68,12 @@ def features_blueprint(
     def items(collection_id: str) -> Any:
         store = stores.get(collection_id)
         is_filter_post = request.method == "POST" and request.mimetype != GEOJSON
-        if store is None or (request.method == "POST" and not is_filter_post) or _wants_html():
+        if store is not None and request.method == "POST" and not is_filter_post:
+            new_id = FeatureEditor(store).create(_json_body(), request.headers.get("Content-Crs"),
+                                                 _identity())
+            location = f"{base}/collections/{collection_id}/items/{new_id}"
+            return Response(status=201, headers={"Location": location})
+        if store is None or _wants_html():
             return _pygeoapi("collection_items", collection_id)
         body_filter, body_lang = _body_filter() if is_filter_post else (None, None)
         info, req = store.parse(request.args, body_filter, body_lang)
@@ -97,6 +104,21 @@ def features_blueprint(
         body = text[:-1] + ',"links":' + json.dumps(links) + "}"
         return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
 
+    @bp.route("/collections/<path:collection_id>/items/<path:item_id>",
+              methods=["PUT", "PATCH", "DELETE"])
+    def edit_item(collection_id: str, item_id: str) -> Any:
+        store = stores.get(collection_id)
+        if store is None:
+            raise NotFound(f"no collection {collection_id!r}")
+        editor, crs = FeatureEditor(store), request.headers.get("Content-Crs")
+        if request.method == "PUT":
+            editor.replace(item_id, _json_body(), crs, _identity())
+        elif request.method == "PATCH":
+            editor.update(item_id, _json_body(), crs, _identity())
+        else:
+            editor.delete(item_id, _identity())
+        return Response(status=204)
+
     @bp.route("/collections/<path:collection_id>/queryables", methods=["GET"])
     def queryables(collection_id: str) -> Any:
         store = stores.get(collection_id)
@@ -106,6 +128,17 @@ def features_blueprint(
         return Response(json.dumps(schema), 200, mimetype="application/schema+json")
 
     return bp
+
+
+def _identity() -> str:
+    return g.get("identity", "anonymous")
+
+
+def _json_body() -> Any:
+    try:
+        return json.loads(request.get_data() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InvalidParameter(f"the body is not valid JSON: {e}") from e
 
 
 def _body_filter() -> tuple[dict | str, str]:

@@ -60,7 +60,7 @@ def translate_db_errors() -> Iterator[None]:
         message = (getattr(diag, "message_primary", None) or str(e.orig)).splitlines()[0]
         if code == "57014":
             raise QueryTimeout("the query took too long; narrow it (bbox, filter)") from e
-        if code[:2] in ("22", "42", "XX"):
+        if code[:2] in ("22", "23", "42", "XX"):
             raise InvalidParameter(f"the query was rejected: {message}") from e
         raise
 

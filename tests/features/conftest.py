@@ -48,17 +48,31 @@ def cql2_products(settings: Settings, database: str, ogc_data: Path) -> dict[str
     return products
 
 
+EDITABLE = "edit-zones"
+
+
 @pytest.fixture(scope="session")
-def features_url(cql2_products, stack) -> str:
-    """The served API, with the CQL2 collections; restarts the web app if the stack was
-    already up before they were registered (as an operator would after a load)."""
+def editable_product(settings: Settings, database: str) -> VectorProduct:
+    """An editable polygon collection (Part 4), empty, in EPSG:3035."""
+    with engine(database).begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS edit_zones (id bigint GENERATED ALWAYS AS IDENTITY"
+            " PRIMARY KEY, name text NOT NULL, value integer, surveyed date,"
+            " geom geometry(MultiPolygon, 3035) NOT NULL)"
+        )
+    product = VectorProduct(id=EDITABLE, title="Editable zones", table="edit_zones",
+                            storage_crs="EPSG:3035", editable=True)
+    write_vector_product(product, settings.data_dir / "vector-products")
+    return product
+
+
+def serve_registered(stack, collection_id: str) -> str:
+    """Restart the web app if it started before ``collection_id`` was registered (as an
+    operator would after a load); the served base URL."""
     url = stack.settings.url
-    if (
-        requests.get(
-            f"{url}/collections/{next(iter(cql2_products))}", params={"f": "json"}, timeout=30
-        ).status_code
-        == 404
-    ):
+    status = requests.get(f"{url}/collections/{collection_id}", params={"f": "json"},
+                          timeout=30).status_code
+    if status == 404:
         import os
         import signal
 
@@ -68,3 +82,10 @@ def features_url(cql2_products, stack) -> str:
         stack.start_web()
         stack.wait_web()
     return url
+
+
+@pytest.fixture(scope="session")
+def features_url(cql2_products, editable_product, stack) -> str:
+    """The served API, with the CQL2 collections and the editable one."""
+    serve_registered(stack, next(iter(cql2_products)))
+    return serve_registered(stack, editable_product.id)
