@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON
 
-from landgrid.features.cql2sql import TIMESTAMPTZ, Compiler
+from landgrid.features.cql2sql import TIMESTAMPTZ, compile_filter
 from landgrid.features.crs import CrsInfo, crs_info
 from landgrid.features.cursor import SortKey, beyond, order_by
 from landgrid.features.params import ItemsRequest
@@ -30,7 +30,7 @@ def where(info: TableInfo, req: ItemsRequest) -> list[Expr]:
     for name, value in req.equals.items():
         conditions.append(info.table.c[name] == sa.literal(value))
     if req.filter is not None:
-        conditions.append(Compiler(info, req.filter_crs).predicate(req.filter))
+        conditions.append(compile_filter(info, req.filter_crs, req.filter))
     return conditions
 
 
