@@ -1,0 +1,123 @@
+"""The land-cover processes end to end over HTTP, through Prefect, on the demo product
+(``clcplus-backbone``, 2018 and 2021) of the test stack."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import requests
+
+from tests.processes.test_jobs import execute, wait_status
+
+pytestmark = pytest.mark.services
+
+PRODUCT = "clcplus-backbone"
+# 2 km x 2 km in the north-west corner of the demo product (EPSG:3035)
+SQUARE = [
+    [4300000, 2698000],
+    [4302000, 2698000],
+    [4302000, 2700000],
+    [4300000, 2700000],
+    [4300000, 2698000],
+]
+ZONES = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "id": "nw",
+            "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [SQUARE]},
+        }
+    ],
+}
+
+
+def test_statistics_async_with_csv(base_url):
+    r = execute(
+        base_url,
+        "landcover-statistics",
+        {"product": PRODUCT, "year": [2018, 2021], "zones": ZONES, "zonesCrs": "EPSG:3035"},
+        prefer="respond-async",
+        response="document",
+    )
+    assert r.status_code == 201, r.text
+    job = wait_status(base_url, r.json()["jobID"])
+    assert job["status"] == "successful", job
+    results = requests.get(f"{base_url}/jobs/{job['jobID']}/results", timeout=30).json()
+    zone = results["statistics"]["zones"][0]
+    for year in ("2018", "2021"):
+        assert zone["years"][year]["pixels"] == 200 * 200  # 2 km / 10 m, centre-in
+        assert zone["years"][year]["area_ha"] == pytest.approx(400)
+    table = requests.get(results["table"]["href"], timeout=30)
+    assert table.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(table.text)))
+    assert sum(int(r["pixels"]) for r in rows if r["year"] == "2021") == 200 * 200
+
+
+def test_statistics_zones_from_a_collection(base_url):
+    zones = {"collection": "clcplus-backbone-polygons", "filter": "code = 1 AND area_m2 > 5000"}
+    r = execute(
+        base_url,
+        "landcover-statistics",
+        {"product": PRODUCT, "year": 2021, "zones": zones},
+        response="document",
+    )
+    assert r.status_code == 200, r.text
+    zones_out = r.json()["statistics"]["zones"]
+    assert zones_out
+    for zone in zones_out:  # polygons of class 1 in 2021 are class 1 in 2021
+        classes = zone["years"]["2021"]["classes"]
+        assert [c["code"] for c in classes] == [1]
+        assert zone["years"]["2021"]["area_m2"] == pytest.approx(zone["properties"]["area_m2"])
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"product": "nope", "year": 2021, "zones": ZONES}, "no raster product"),
+        ({"product": PRODUCT, "year": 2000, "zones": ZONES}, "has no year"),
+        (
+            {
+                "product": PRODUCT,
+                "year": 2021,
+                "zones": {"collection": "clcplus-backbone-polygons", "filter": "code = 99"},
+            },
+            "selects no feature",
+        ),
+        (
+            {"product": PRODUCT, "year": 2021, "zones": {"collection": "nope"}},
+            "no feature collection",
+        ),
+        (
+            {
+                "product": PRODUCT,
+                "year": 2021,
+                "zones": {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+                        }
+                    ],
+                },
+            },
+            "no feature has a Polygon",
+        ),
+    ],
+)
+def test_statistics_bad_input_is_400_and_no_job(base_url, inputs, message):
+    before = requests.get(
+        f"{base_url}/jobs?processID=landcover-statistics&limit=1000", timeout=10
+    ).json()["jobs"]
+    r = execute(base_url, "landcover-statistics", inputs)
+    assert r.status_code == 400, r.text
+    assert message in r.json()["detail"]
+    after = requests.get(
+        f"{base_url}/jobs?processID=landcover-statistics&limit=1000", timeout=10
+    ).json()["jobs"]
+    assert len(after) == len(before)
