@@ -130,3 +130,24 @@ def aoi_in_product(
             f"(extent {product.bounds} in {product.crs.to_string()})"
         )
     return clipped
+
+
+AOI_INPUTS: dict[str, Any] = {
+    "aoi": {
+        "title": "Area of interest",
+        "description": "A GeoJSON Polygon/MultiPolygon (in `aoiCrs`), or an OGC bbox object "
+        '`{"bbox": [minx, miny, maxx, maxy], "crs": "..."}`. Coordinates are x/lon first. '
+        "Its area, measured in equal-area EPSG:6933, is limited (server setting "
+        "LANDGRID_AOI_MAX_KM2).",
+        "minOccurs": 1,
+        "maxOccurs": 1,
+        "schema": AOI_SCHEMA,
+    },
+    "aoiCrs": {
+        "title": "CRS of the AOI geometry",
+        "description": "OGC CRS URI or EPSG:n; CRS84 (lon/lat) by default.",
+        "minOccurs": 0,
+        "maxOccurs": 1,
+        "schema": CRS_SCHEMA,
+    },
+}
