@@ -2,10 +2,10 @@
 
 The polygons go to a new PostGIS table (``vectorized_<job>``) and a vector product
 definition is registered in ``<data_dir>/vector-products``, the folder the web app reads
-for collections (the same mechanism as ``landgrid load-vector``). The web app builds its
-collection list at start, so the new collection is listed and served after its next start
-(``landgrid serve`` / a gunicorn reload); the job's ``collection`` output links to it
-(OGC API - Processes Part 3 style ``rel: collection``), and the GeoPackage is there at once.
+for collections (the same mechanism as ``landgrid load-vector``). The web workers notice
+the new definition on their next request (``landgrid.features.routes``) and list and serve
+it at once; the job's ``collection`` output links to it (OGC API - Processes Part 3 style
+``rel: collection``), beside the GeoPackage download.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ PROCESS_METADATA = {
         "with class code, label, year and area, optionally simplified (`tolerance`, in the "
         "product's CRS units, i.e. metres; 0 = exact pixel edges, which rasterise back to "
         "the source pixels). The polygons are written to PostGIS and published as a new "
-        "OGC API - Features collection (output `collection`: a link with rel `collection`; "
-        "the web app lists it from its next start), and as a GeoPackage download."
+        "OGC API - Features collection (output `collection`: a link with rel `collection`, "
+        "served at once, CQL2 filters included), and as a GeoPackage download."
     ),
     "version": "1.0.0",
     "keywords": ["land cover", "vectorise", "polygons", "PostGIS", "GeoPackage"],

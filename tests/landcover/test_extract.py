@@ -92,6 +92,24 @@ def test_netcdf_holds_the_same_pixels(corine, lausanne, tmp_path):
         ({"outputCrs": "nonsense"}, "unknown CRS"),
         ({"aoi": {"type": "Polygon", "coordinates": []}}, "empty"),
         ({"year": 2018}, "has no year"),
+        (
+            {
+                "aoi": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [2530000, 1150000],
+                            [2540000, 1160000],
+                            [2540000, 1150000],
+                            [2530000, 1160000],
+                            [2530000, 1150000],
+                        ]
+                    ],
+                }
+            },
+            "Self-intersection",
+        ),
+        ({"aoi": {"bbox": [2538000, 1152000, 2538000, 1153000]}}, "minx < maxx"),
     ],
 )
 def test_bad_inputs(corine, lausanne, tmp_path, change, message):

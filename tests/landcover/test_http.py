@@ -181,6 +181,17 @@ def test_vectorize_links_its_collection(base_url):
     assert results["collection"]["href"].startswith(f"{base_url}/collections/{PRODUCT}-2021-")
     gpkg = requests.get(results["geopackage"]["href"], timeout=30)
     assert gpkg.content[:15] == b"SQLite format 3"
+    # published without a restart, in every web worker
+    href = results["collection"]["href"]
+    for _ in range(4):
+        collection = requests.get(href, timeout=30)
+        assert collection.status_code == 200, collection.text
+        items = requests.get(f"{href}/items?limit=5&filter=code>0", timeout=30)
+        assert items.status_code == 200, items.text
+        assert items.headers["Content-Type"].startswith("application/geo+json")
+        assert len(items.json()["features"]) == min(5, results["summary"]["polygons"])
+    listed = requests.get(f"{base_url}/collections", timeout=30).json()["collections"]
+    assert results["collection"]["id"] in [c["id"] for c in listed]
 
 
 def test_ingest_good_then_bad(base_url, shared_data, tmp_path):
