@@ -91,8 +91,10 @@ def baseline(store: Path, product, zones: list[Zone]) -> np.ndarray:
         dtype="int32",
     )
     n = len(zones)
-    keys = labels.ravel().astype(np.int64) * 256 + data.ravel()
-    return np.bincount(keys, minlength=(n + 1) * 256)[256:].reshape(n, 256)
+    keys = labels.astype(np.int64)  # in place from here: no extra 400 Mpx temporaries
+    keys <<= 8
+    keys += data
+    return np.bincount(keys.ravel(), minlength=(n + 1) * 256)[256:].reshape(n, 256)
 
 
 def read_only(store: Path) -> None:
@@ -150,8 +152,8 @@ def main() -> None:
         aoi = {"type": "Polygon", "coordinates": [list(area.exterior.coords)]}
         inputs = {"product": cov.PID, "year": cov.YEAR, "aoi": aoi, "aoiCrs": "EPSG:3035"}
         t_extract, out = _median(lambda: proc.run(inputs), args.repeat)
-        size = out["coverage"].path.stat().st_size / 1e6
-    print(f"  extract 100 km2 (COG)  {t_extract:7.2f} s  ({size:.1f} MB)")
+        size = out["coverage"].path.stat().st_size / 1e3
+    print(f"  extract 100 km2 (COG)  {t_extract:7.2f} s  ({size:.0f} kB, 1000 x 1000 px)")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,16 @@ one class (nodata and technical codes included), so a zone's class areas add up 
 rasterised area. Overlapping zones are rasterised in separate layers, so a pixel counts
 once per zone that contains its centre.
 
-Memory is bounded: the zones' window is processed in row blocks of at most
-``block_pixels`` pixels; a block holds the codes (1 byte/pixel/year), the zone labels
-(4 bytes) and the bincount keys (8 bytes), ~ ``block_pixels * (13 + years)`` bytes
-(~56 MB at the default 4 Mpx), whatever the size of the zones.
+Memory is bounded: the zones' window is processed in row blocks of ~``block_pixels``
+pixels (at least one chunk row of the store, 512 rows, cut on chunk boundaries so each
+compressed chunk is read once); a block holds the codes (1 byte/pixel/year), the zone
+labels (4 bytes) and the bincount keys (8 bytes): ~``max(4 Mpx, 512 x width) * (13 +
+years)`` bytes, e.g. ~140 MB for a 20000 px wide product, whatever the size of the zones.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,10 +59,16 @@ def layers(geometries: list[BaseGeometry]) -> list[list[int]]:
     return groups
 
 
-def blocks(window: tuple[int, int, int, int], block_pixels: int) -> list[tuple[int, int]]:
+def blocks(
+    window: tuple[int, int, int, int], block_pixels: int, chunk: int = 1
+) -> list[tuple[int, int]]:
+    """Row blocks of at most ~``block_pixels``, cut on the store's chunk rows so that no
+    compressed chunk is read twice (at least one chunk row per block)."""
     r0, r1, c0, c1 = window
-    step = max(1, block_pixels // max(1, c1 - c0))
-    return [(r, min(r + step, r1)) for r in range(r0, r1, step)]
+    rows = max(1, block_pixels // max(1, c1 - c0))
+    step = max(chunk, rows // chunk * chunk)
+    cuts = [r0, *range((r0 // step + 1) * step, r1, step), r1]
+    return list(itertools.pairwise(cuts))
 
 
 def class_counts(
@@ -69,6 +77,7 @@ def class_counts(
     years: list[int],
     progress: Progress | None = None,
     block_pixels: int = BLOCK_PIXELS,
+    chunk_rows: int | None = None,
 ) -> np.ndarray:
     """Pixel counts ``(years, zones, 256)``: pixels of code c in zone z for each year."""
     n = len(zones)
@@ -83,7 +92,7 @@ def class_counts(
     top = (p.extent.ymax - shapely.bounds(np.array(geoms, dtype=object))[:, 3]) / p.resolution
     bottom = (p.extent.ymax - shapely.bounds(np.array(geoms, dtype=object))[:, 1]) / p.resolution
     groups = layers(geoms)
-    todo = blocks(window, block_pixels)
+    todo = blocks(window, block_pixels, chunk_rows or src.chunk_rows())
     for done, (r0, r1) in enumerate(todo, start=1):
         data = src.read(years, (r0, r1, c0, c1))
         transform = p.transform @ Affine.translation(c0, r0)
@@ -98,9 +107,12 @@ def class_counts(
                 fill=0,
                 dtype="int32",
             )
-            keys = labels.ravel().astype(np.int64) * 256
+            keys = labels.astype(np.int64).ravel()
+            keys <<= 8  # key = zone * 256 + code, built in place
             for y in range(len(years)):
-                binned = np.bincount(keys + data[y].ravel(), minlength=(n + 1) * 256)
+                keys += data[y].ravel()
+                binned = np.bincount(keys, minlength=(n + 1) * 256)
+                keys -= data[y].ravel()
                 counts[y] += binned[256 : (n + 1) * 256].reshape(n, 256)
         if progress:
             progress(done, len(todo))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import netCDF4
 import numpy as np
 from affine import Affine
 
@@ -18,6 +19,7 @@ from landgrid.coverage import reader
 from landgrid.coverage.plan import Grid, Plan
 from landgrid.errors import InvalidParameterValue
 from landgrid.products import RasterProduct, load_products
+from landgrid.rasterstore import VARIABLE
 from landgrid.resources import product_store
 from landgrid.settings import Settings
 
@@ -44,6 +46,11 @@ class Source:
     def read(self, years: list[int], window: tuple[int, int, int, int]) -> np.ndarray:
         """uint8 ``(len(years), rows, cols)`` of the window."""
         return reader.read(self.store, self.plan(years, window))
+
+    def chunk_rows(self) -> int:
+        """Rows per chunk of the store (reads aligned on them decompress each chunk once)."""
+        with reader.LOCK, netCDF4.Dataset(self.store) as ds:
+            return int(ds[VARIABLE].chunking()[1])
 
     def window(self, bounds: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
         """Smallest native window (r0, r1, c0, c1) covering ``bounds``, cut to the grid."""
