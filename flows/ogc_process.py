@@ -95,6 +95,7 @@ def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> State |
 
     processor.reporter = report
     processor.workdir = settings.results_dir / job_id
+    processor.settings = settings
     try:
         outputs = processor.run(inputs)
     except JobDismissed:

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         default=16_777_216, gt=0,
         description="most pixels (width x height x years) one coverage response may hold; "
                     "bigger areas go through the 'extract' process")
+    aoi_max_km2: float = Field(
+        default=2500, gt=0,
+        description="largest area of interest of the land-cover processes (extract, "
+                    "change-detection, vectorize), measured in equal-area EPSG:6933")
 
     @property
     def url(self) -> str:

@@ -23,6 +23,7 @@ from landgrid.http import exception_response, json_response
 from landgrid.jobs import STATUSES, JobFilter, decode_cursor, encode_cursor
 from landgrid.models import Job
 from processes import responses
+from processes.base import LandgridProcessor
 from processes.manager import PrefectManager
 from processes.validation import parse_execute
 
@@ -135,6 +136,9 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidParameterValue(f"the request body is not valid JSON: {exc}") from exc
         execute_request = parse_execute(description, body)
+        if isinstance(processor, LandgridProcessor):  # semantic checks: 400, nothing recorded
+            processor.settings = settings
+            processor.validate(execute_request.inputs)
         options = description.get("jobControlOptions", [])
         can_sync, can_async = "sync-execute" in options, "async-execute" in options
         asked_async, asked_wait = parse_prefer(request.headers.get("Prefer"))

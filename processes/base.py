@@ -3,7 +3,9 @@
 Processors run inside a Prefect flow; ``report`` writes progress and a message to the job.
 Outputs are plain JSON values, or ``FileOutput`` for files written in the job's folder.
 Raise ``landgrid.errors.ApiError`` subclasses (e.g. ``InvalidParameterValue``) for failures
-whose reason the client should see with its OGC exception type.
+whose reason the client should see with its OGC exception type. ``validate`` runs the
+semantic checks a JSON schema cannot express (does the product exist, is the AOI inside
+it): the API calls it before recording a job, so a bad request is a 400, never a job.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pygeoapi.process.base import BaseProcessor
+
+from landgrid.settings import Settings
 
 Reporter = Callable[[int, str | None], None]
 
@@ -27,6 +31,28 @@ class FileOutput:
 class LandgridProcessor(BaseProcessor):
     reporter: Reporter | None = None
     workdir: Path | None = None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """Set by whoever runs the processor (the flow, the API); read from the environment
+        only as a fallback, when used standalone."""
+        if self._settings is None:
+            self._settings = Settings()
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+
+    def validate(self, inputs: dict[str, Any]) -> None:
+        """Semantic checks of schema-valid inputs; raise ``InvalidParameterValue``."""
+
+    def output_path(self, name: str) -> Path:
+        """A file in the job's results folder (created on demand)."""
+        assert self.workdir is not None, "run outside a job: no workdir"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        return self.workdir / name
 
     def report(self, progress: int, message: str | None = None) -> None:
         if self.reporter is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +20,11 @@ from flask import Blueprint, Response, g, request
 
 from landgrid.features.editor import FeatureEditor
 from landgrid.features.errors import FeatureError, InvalidParameter, NotFound
-from landgrid.features.product import load_vector_products, vector_products_dirs
+from landgrid.features.product import (
+    load_vector_products,
+    vector_collection,
+    vector_products_dirs,
+)
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, Page
 from landgrid.http import exception_response
@@ -47,6 +52,10 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
+def _mtimes(dirs: list[Path]) -> list[int | None]:
+    return [d.stat().st_mtime_ns if d.is_dir() else None for d in dirs]
+
+
 def error_response(error: FeatureError) -> Response:
     if error.status >= 500:
         LOGGER.error("features: %s", error.message)
@@ -58,11 +67,32 @@ def features_blueprint(
 ) -> Blueprint:
     """Routes for every configured vector product; register before pygeoapi's blueprint."""
     fs = feature_settings or FeatureSettings()
-    products = load_vector_products(vector_products_dirs(settings))
+    dirs = vector_products_dirs(settings)
+    products = load_vector_products(dirs)
     stores = {pid: FeatureStore(settings.db_url(), p, fs) for pid, p in products.items()}
     base = settings.url
     bp = Blueprint("landgrid_features", __name__)
     bp.register_error_handler(FeatureError, error_response)
+    seen = {"mtimes": _mtimes(dirs)}
+
+    @bp.before_app_request
+    def pick_up_new_products() -> None:
+        """Serve vector products registered while running (e.g. by the ``vectorize``
+        process) without a restart: when a definitions folder changed (one ``stat`` per
+        folder per request), new products get a store here and a collection in pygeoapi's
+        resource list, which pygeoapi reads on every request. Each web worker does this
+        itself. Changed or removed definitions still need a restart."""
+        mtimes = _mtimes(dirs)
+        if mtimes == seen["mtimes"]:
+            return
+        seen["mtimes"] = mtimes
+        from pygeoapi.flask_app import api_
+
+        resources = api_.config["resources"]
+        for pid, product in load_vector_products(dirs).items():
+            if pid not in stores and pid not in resources:
+                stores[pid] = FeatureStore(settings.db_url(), product, fs)
+                resources[pid] = vector_collection(product)
 
     @bp.route("/collections/<path:collection_id>/items", methods=["GET", "POST"])
     def items(collection_id: str) -> Any:

@@ -1,0 +1,143 @@
+"""``vectorize``: land-cover polygons of an AOI, published as a new Features collection.
+
+The polygons go to a new PostGIS table (``vectorized_<job>``) and a vector product
+definition is registered in ``<data_dir>/vector-products``, the folder the web app reads
+for collections (the same mechanism as ``landgrid load-vector``). The web workers notice
+the new definition on their next request (``landgrid.features.routes``) and list and serve
+it at once; the job's ``collection`` output links to it (OGC API - Processes Part 3 style
+``rel: collection``), beside the GeoPackage download.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pyproj import Transformer
+
+from flows.vectorize import polygons, write_geopackage
+from landgrid.db import engine
+from landgrid.features.product import VectorProduct, write_vector_product
+from landgrid.features.table import forget
+from landgrid.vectors import load_landcover_polygons
+from processes.aoi import AOI_INPUTS, aoi_in_product
+from processes.base import FileOutput, LandgridProcessor
+from processes.catalog import PRODUCT_SCHEMA, YEAR_SCHEMA, source
+
+GPKG = "application/geopackage+sqlite3"
+
+PROCESS_METADATA = {
+    "id": "vectorize",
+    "title": "Vectorise land cover into a new Features collection",
+    "description": (
+        "Turns one year of a raster product inside an area of interest (pixels whose centre "
+        "lies inside it) into polygons of connected pixels of one class (4-connectivity), "
+        "with class code, label, year and area, optionally simplified (`tolerance`, in the "
+        "product's CRS units, i.e. metres; 0 = exact pixel edges, which rasterise back to "
+        "the source pixels). The polygons are written to PostGIS and published as a new "
+        "OGC API - Features collection (output `collection`: a link with rel `collection`, "
+        "served at once, CQL2 filters included), and as a GeoPackage download."
+    ),
+    "version": "1.0.0",
+    "keywords": ["land cover", "vectorise", "polygons", "PostGIS", "GeoPackage"],
+    "jobControlOptions": ["async-execute", "sync-execute", "dismiss"],
+    "outputTransmission": ["value", "reference"],
+    "inputs": {
+        "product": {
+            "title": "Raster product id",
+            "minOccurs": 1,
+            "maxOccurs": 1,
+            "schema": PRODUCT_SCHEMA,
+        },
+        "year": {"title": "Reference year", "minOccurs": 1, "maxOccurs": 1, "schema": YEAR_SCHEMA},
+        **AOI_INPUTS,
+        "tolerance": {
+            "title": "Simplification tolerance (m)",
+            "minOccurs": 0,
+            "maxOccurs": 1,
+            "schema": {"type": "number", "minimum": 0, "maximum": 1000, "default": 0},
+        },
+    },
+    "outputs": {
+        "collection": {
+            "title": "The new Features collection (link)",
+            "schema": {"type": "object", "contentMediaType": "application/json"},
+        },
+        "geopackage": {
+            "title": "The polygons as GeoPackage",
+            "schema": {"type": "string", "contentEncoding": "binary", "contentMediaType": GPKG},
+        },
+        "summary": {"title": "Polygon counts per class", "schema": {"type": "object"}},
+    },
+    "example": {
+        "inputs": {
+            "product": "clcplus-backbone",
+            "year": 2021,
+            "tolerance": 0,
+            "aoi": {
+                "bbox": [4300000, 2698000, 4302000, 2700000],
+                "crs": "http://www.opengis.net/def/crs/EPSG/0/3035",
+            },
+        }
+    },
+}
+
+
+class VectorizeProcessor(LandgridProcessor):
+    def __init__(self, processor_def: dict) -> None:
+        super().__init__(processor_def, PROCESS_METADATA)
+
+    def _prepare(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
+        src = source(self.settings, inputs["product"], [inputs["year"]])
+        aoi = aoi_in_product(
+            inputs["aoi"], inputs.get("aoiCrs"), src.product, self.settings.aoi_max_km2
+        )
+        return src, aoi
+
+    def validate(self, inputs: dict[str, Any]) -> None:
+        self._prepare(inputs)
+
+    def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        src, aoi = self._prepare(inputs)
+        p, year = src.product, inputs["year"]
+        self.report(5, "polygonising")
+        items = polygons(src, year, aoi, float(inputs.get("tolerance") or 0))
+        assert self.workdir is not None  # the job's folder, named by its id
+        job_id = self.workdir.name
+        job = re.sub(r"[^a-z0-9]", "", job_id.lower())[:32]
+        table = f"vectorized_{job}"
+        self.report(40, f"writing {len(items)} polygons to PostGIS")
+        load_landcover_polygons(engine(self.settings.db_url()), table, p.crs.to_epsg(), items)
+        self.report(70, "writing the GeoPackage")
+        gpkg = self.output_path(f"{p.id}-{year}.gpkg")
+        write_geopackage(gpkg, f"{p.id}-{year}", items, p.crs.to_string())
+        to_lonlat = Transformer.from_crs(p.crs, "OGC:CRS84", always_xy=True)
+        bbox = [round(v, 6) for v in to_lonlat.transform_bounds(*aoi.bounds, densify_pts=21)]
+        collection = VectorProduct(
+            id=f"{p.id}-{year}-{job[:8]}",
+            title=f"{p.title}, {year}: polygons (job {job[:8]})",
+            description=f"Polygons of {p.id} {year} inside an area of interest, made by the "
+            f"vectorize job {job_id}.",
+            keywords=[*p.keywords, "polygons"],
+            table=table,
+            storage_crs=f"http://www.opengis.net/def/crs/EPSG/0/{p.crs.to_epsg()}",
+            bbox=bbox,
+        )
+        write_vector_product(collection, self.settings.data_dir / "vector-products")
+        forget()
+        href = f"{self.settings.url}/collections/{collection.id}"
+        counts: dict[str, int] = {}
+        for item in items:
+            counts[str(item.code)] = counts.get(str(item.code), 0) + 1
+        return {
+            "collection": {
+                "href": href,
+                "rel": "collection",
+                "type": "application/json",
+                "title": collection.title,
+                "id": collection.id,
+                "table": table,
+            },
+            "geopackage": FileOutput(gpkg, GPKG),
+            "summary": {"polygons": len(items), "per_code": counts},
+        }
