@@ -14,7 +14,6 @@ from joserfc.errors import (
     BadSignatureError,
     ExpiredTokenError,
     InvalidClaimError,
-    InvalidTokenError,
     JoseError,
     MissingClaimError,
 )
@@ -64,9 +63,9 @@ class JwtValidator:
             self.claims.validate(decoded.claims)
         except ExpiredTokenError as exc:
             raise InvalidToken("the token has expired") from exc
-        except InvalidTokenError as exc:
-            raise InvalidToken("the token is not valid yet") from exc
         except (InvalidClaimError, MissingClaimError) as exc:
+            if getattr(exc, "claim", None) == "nbf":
+                raise InvalidToken("the token is not valid yet") from exc
             raise InvalidToken(f"claim check failed: {exc.description}") from exc
         except BadSignatureError as exc:
             raise InvalidToken("bad signature") from exc
