@@ -122,6 +122,8 @@ def service_environment(settings: Settings) -> dict[str, str]:
     """
     from sqlalchemy.engine import make_url
 
+    from landgrid.resources import openapi_path
+
     db = make_url(settings.db_url())
     own = {
         ("DATABASE_URL" if name == "database_url" else f"LANDGRID_{name.upper()}"): str(value)
@@ -130,7 +132,7 @@ def service_environment(settings: Settings) -> dict[str, str]:
     }
     return own | {
         "PYGEOAPI_CONFIG": str(settings.data_dir / "pygeoapi-config.yml"),
-        "PYGEOAPI_OPENAPI": str(settings.data_dir / "openapi.yml"),
+        "PYGEOAPI_OPENAPI": str(openapi_path(settings)),
         "LANDGRID_URL": settings.url,
         "LANDGRID_DB_URL": settings.db_url(),
         "LANDGRID_DATA_DIR": str(settings.data_dir),
