@@ -13,6 +13,7 @@ import re
 from flask import Flask, Response, g, request
 
 from landgrid.auth.authenticator import Authenticator
+from landgrid.auth.login import install_login, session_principal
 from landgrid.auth.mode import OPEN_WARNING
 from landgrid.auth.policy import Decision, Policy
 from landgrid.auth.principal import AuthUnavailable, InvalidToken, Principal
@@ -33,6 +34,9 @@ def install_auth(app: Flask, settings: Settings) -> None:
         return
     authenticator = Authenticator(settings)
     app.config["LANDGRID_AUTHENTICATOR"] = authenticator
+    login = bool(settings.oidc_client_id and settings.oidc_client_secret)
+    if login:
+        install_login(app, settings)
 
     @app.before_request
     def authorize() -> Response | None:
@@ -48,8 +52,8 @@ def install_auth(app: Flask, settings: Settings) -> None:
         except AuthUnavailable as exc:
             LOGGER.error("auth: %s", exc)
             return exception_response(Unavailable("the identity provider is unreachable"))
-        if principal is None:
-            principal = session_principal()
+        if principal is None and login:
+            principal = session_principal(authenticator)
         _set_identity(principal, policy)
         decision = policy.decide(principal, action)
         if decision is Decision.UNAUTHENTICATED:
@@ -60,11 +64,6 @@ def install_auth(app: Flask, settings: Settings) -> None:
                 Forbidden(f"{action.group}: your token lacks the right to do this"),
                 {"WWW-Authenticate": header})
         return None
-
-
-def session_principal() -> Principal | None:
-    """The browser login's user, when ``landgrid.auth.login`` is installed."""
-    return g.get("session_principal")
 
 
 def unauthorized(description: str | None) -> Response:

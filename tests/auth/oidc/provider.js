@@ -31,15 +31,7 @@ const provider = new Provider(issuer, {
   clients: [
     ...machineClients,
     {
-      // the resource server itself: introspects opaque tokens
-      client_id: 'landgrid-api',
-      client_secret: 'landgrid-api-secret',
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-    },
-    {
-      // browser login (authorization code + PKCE)
+      // Landgrid itself: browser login (authorization code) and introspection
       client_id: 'landgrid-web',
       client_secret: 'landgrid-web-secret',
       grant_types: ['authorization_code', 'refresh_token'],
