@@ -59,20 +59,31 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="landgrid-bench-auth-"))
     workdir.chmod(0o755)  # the private cluster runs as 'postgres'
     port = free_port()
-    settings = Settings(data_dir=workdir / "var", pg_port=free_port(), port=port,
-                        public_url=f"http://127.0.0.1:{port}", prefect_port=free_port(),
-                        demo_size=400, web_workers=1)
+    settings = Settings(
+        data_dir=workdir / "var",
+        pg_port=free_port(),
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        prefect_port=free_port(),
+        demo_size=400,
+        web_workers=1,
+    )
     stack = Stack(settings, lambda line: print(f"  {line}", file=sys.stderr))
     web = None
     try:
         stack.up()
         with running_provider(workdir, free_port()) as oidc:
             oidc_port = free_port()
-            oidc_settings = settings.model_copy(update={
-                "port": oidc_port, "public_url": f"http://127.0.0.1:{oidc_port}",
-                "auth_mode": "oidc", "oidc_issuer": oidc.issuer,
-                "oidc_audience": oidc.audience,
-                "auth_policy": PROJECT_ROOT / "config" / "auth-policy.yml"})
+            oidc_settings = settings.model_copy(
+                update={
+                    "port": oidc_port,
+                    "public_url": f"http://127.0.0.1:{oidc_port}",
+                    "auth_mode": "oidc",
+                    "oidc_issuer": oidc.issuer,
+                    "oidc_audience": oidc.audience,
+                    "auth_policy": PROJECT_ROOT / "config" / "auth-policy.yml",
+                }
+            )
             web = Stack(oidc_settings, lambda _: None)
             web.start_web()
             web.wait_web()

@@ -44,6 +44,11 @@ class Authenticator:
             if not (endpoint and s.oidc_client_id and s.oidc_client_secret):
                 raise InvalidToken("opaque tokens are not accepted here (no introspection)")
             self._introspector = Introspector(
-                endpoint, s.oidc_client_id, s.oidc_client_secret, self.provider.issuer,
-                self.audience, s.introspection_ttl)
+                endpoint,
+                s.oidc_client_id,
+                s.oidc_client_secret,
+                self.provider.issuer,
+                self.audience,
+                s.introspection_ttl,
+            )
         return self._introspector

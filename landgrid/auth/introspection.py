@@ -21,9 +21,16 @@ MAX_ENTRIES = 10_000
 
 
 class Introspector:
-    def __init__(self, endpoint: str, client_id: str, client_secret: str, issuer: str,
-                 audience: str, ttl: float = 30,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        client_id: str,
+        client_secret: str,
+        issuer: str,
+        audience: str,
+        ttl: float = 30,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.endpoint = endpoint
         self.auth = (client_id, client_secret)
         self.issuer = issuer.rstrip("/")
@@ -51,9 +58,12 @@ class Introspector:
 
     def _ask(self, token: str) -> dict[str, Any]:
         try:
-            response = requests.post(self.endpoint, data={"token": token,
-                                     "token_type_hint": "access_token"},
-                                     auth=self.auth, timeout=5)
+            response = requests.post(
+                self.endpoint,
+                data={"token": token, "token_type_hint": "access_token"},
+                auth=self.auth,
+                timeout=5,
+            )
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as exc:

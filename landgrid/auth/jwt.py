@@ -22,16 +22,16 @@ from landgrid.auth.principal import InvalidToken
 from landgrid.auth.provider import OpenIdProvider
 
 ASYMMETRIC = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-     "EdDSA"}
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 
 
 class JwtValidator:
     """Checks signature, ``iss``, ``aud``, ``exp`` and ``nbf`` (with a small leeway)."""
 
-    def __init__(self, provider: OpenIdProvider, audience: str, algorithms: list[str],
-                 leeway: int = 30) -> None:
+    def __init__(
+        self, provider: OpenIdProvider, audience: str, algorithms: list[str], leeway: int = 30
+    ) -> None:
         refused = set(algorithms) - ASYMMETRIC
         if refused:
             raise ValueError(f"refused JWT algorithms (not asymmetric): {sorted(refused)}")

@@ -30,11 +30,14 @@ def install_login(app: Flask, settings: Settings) -> None:
         SECRET_KEY=session_secret(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.url.startswith("https://")
-        or settings.env == "production",
-        OIDC_CLIENT_SECRETS={"web": {"client_id": settings.oidc_client_id,
-                                     "client_secret": settings.oidc_client_secret,
-                                     "issuer": settings.oidc_issuer}},
+        SESSION_COOKIE_SECURE=settings.url.startswith("https://") or settings.env == "production",
+        OIDC_CLIENT_SECRETS={
+            "web": {
+                "client_id": settings.oidc_client_id,
+                "client_secret": settings.oidc_client_secret,
+                "issuer": settings.oidc_issuer,
+            }
+        },
         OIDC_SCOPES="openid",
         OIDC_USER_INFO_ENABLED=False,  # identity comes from the access token, as for APIs
         OIDC_OVERWRITE_REDIRECT_URI=f"{settings.url}/authorize",
@@ -48,8 +51,10 @@ def install_login(app: Flask, settings: Settings) -> None:
         end_session = oidc.oauth.oidc.load_server_metadata().get("end_session_endpoint")
         if not end_session:
             return redirect(f"{settings.url}/")
-        query = {"post_logout_redirect_uri": f"{settings.url}/",
-                 "client_id": settings.oidc_client_id}
+        query = {
+            "post_logout_redirect_uri": f"{settings.url}/",
+            "client_id": settings.oidc_client_id,
+        }
         if token.get("id_token"):
             query["id_token_hint"] = token["id_token"]
         return redirect(f"{end_session}?{urlencode(query)}")

@@ -18,9 +18,14 @@ def check_auth_settings(settings: Settings) -> None:
     parse (a typo there would otherwise show as 500s on the first request)."""
     from landgrid.auth.policy import Policy
 
-    missing = [name for name, value in (("LANDGRID_OIDC_ISSUER", settings.oidc_issuer),
-                                        ("LANDGRID_OIDC_AUDIENCE", settings.oidc_audience))
-               if not value]
+    missing = [
+        name
+        for name, value in (
+            ("LANDGRID_OIDC_ISSUER", settings.oidc_issuer),
+            ("LANDGRID_OIDC_AUDIENCE", settings.oidc_audience),
+        )
+        if not value
+    ]
     if settings.env == "production" and (settings.auth_mode != "oidc" or missing):
         need = ", ".join(["LANDGRID_AUTH_MODE=oidc", *missing])
         raise StackError(f"LANDGRID_ENV=production refuses to start without auth: set {need}")
@@ -35,5 +40,8 @@ def auth_summary(settings: Settings) -> tuple[str, bool]:
     """(one line for the startup output, whether it is a warning)."""
     if settings.auth_mode == "open":
         return OPEN_WARNING, True
-    return (f"auth: OpenID Connect tokens from {settings.oidc_issuer} for audience "
-            f"{settings.oidc_audience}; policy {settings.auth_policy}", False)
+    return (
+        f"auth: OpenID Connect tokens from {settings.oidc_issuer} for audience "
+        f"{settings.oidc_audience}; policy {settings.auth_policy}",
+        False,
+    )

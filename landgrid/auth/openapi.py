@@ -21,19 +21,28 @@ SECURITY = [{"bearer": []}, {"openIdConnect": []}]
 def add_security(document: dict[str, Any], settings: Settings, policy: Policy) -> dict[str, Any]:
     issuer = (settings.oidc_issuer or "").rstrip("/")
     components = document.setdefault("components", {})
-    components.setdefault("securitySchemes", {}).update({
-        "openIdConnect": {"type": "openIdConnect",
-                          "openIdConnectUrl": f"{issuer}/.well-known/openid-configuration"},
-        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                   "description": f"access token for audience {settings.oidc_audience}"},
-    })
+    components.setdefault("securitySchemes", {}).update(
+        {
+            "openIdConnect": {
+                "type": "openIdConnect",
+                "openIdConnectUrl": f"{issuer}/.well-known/openid-configuration",
+            },
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": f"access token for audience {settings.oidc_audience}",
+            },
+        }
+    )
     for path, item in document.get("paths", {}).items():
         for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
             geojson = method == "post" and "application/geo+json" in (
-                operation.get("requestBody", {}).get("content", {}))
+                operation.get("requestBody", {}).get("content", {})
+            )
             rule = policy.rule(classify(method.upper(), path, geojson))
             if rule == PUBLIC:
                 continue
@@ -41,6 +50,11 @@ def add_security(document: dict[str, Any], settings: Settings, policy: Policy) -
             responses = operation.setdefault("responses", {})
             responses.setdefault("401", {"description": "missing or invalid bearer token"})
             if rule != "authenticated":
-                responses.setdefault("403", {"description": "the token lacks the right "
-                                             f"(needs one of {sorted(rule)} or admin)"})
+                responses.setdefault(
+                    "403",
+                    {
+                        "description": "the token lacks the right "
+                        f"(needs one of {sorted(rule)} or admin)"
+                    },
+                )
     return document

@@ -55,8 +55,10 @@ class Policy:
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> Policy:
         def table(section: str, defaults: dict[str, Rule]) -> dict[str, dict[str, Rule]]:
-            entries = {k: {r: _rule(v) for r, v in (rules or {}).items()}
-                       for k, rules in (raw.get(section) or {}).items()}
+            entries = {
+                k: {r: _rule(v) for r, v in (rules or {}).items()}
+                for k, rules in (raw.get(section) or {}).items()
+            }
             entries["default"] = defaults | entries.get("default", {})
             return entries
 

@@ -35,8 +35,13 @@ def http_json(url: str) -> dict[str, Any]:
 class OpenIdProvider:
     """Discovery document and signing keys of one issuer."""
 
-    def __init__(self, issuer: str, jwks_ttl: float = 3600, fetch: Fetch = http_json,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        jwks_ttl: float = 3600,
+        fetch: Fetch = http_json,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.issuer = issuer.rstrip("/")
         self.jwks_ttl = jwks_ttl
         self.fetch = fetch

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from landgrid.auth.policy import Action
 
-ALWAYS_PUBLIC = ("", "conformance", "openapi", "health", "static", "login", "authorize",
-                 "logout", "favicon.ico")
+ALWAYS_PUBLIC = (
+    "",
+    "conformance",
+    "openapi",
+    "health",
+    "static",
+    "login",
+    "authorize",
+    "logout",
+    "favicon.ico",
+)
 READ = ("GET", "HEAD", "OPTIONS")
 
 

@@ -40,8 +40,7 @@ def install_auth(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def authorize() -> Response | None:
-        action = classify(request.method, request.path,
-                          request.mimetype == "application/geo+json")
+        action = classify(request.method, request.path, request.mimetype == "application/geo+json")
         _set_identity(None, policy)
         if action.group == "landing":  # never evaluates tokens: always answers
             return None
@@ -62,7 +61,8 @@ def install_auth(app: Flask, settings: Settings) -> None:
             header = f'Bearer realm="{REALM}", error="insufficient_scope"'
             return exception_response(
                 Forbidden(f"{action.group}: your token lacks the right to do this"),
-                {"WWW-Authenticate": header})
+                {"WWW-Authenticate": header},
+            )
         return None
 
 

@@ -28,8 +28,7 @@ def auth_port(new_port) -> int:
 @pytest.fixture(scope="session")
 def oidc(stack_dir: Path, new_port, auth_port: int) -> Iterator[OidcProvider]:
     try:
-        with running_provider(stack_dir, new_port(), f"http://127.0.0.1:{auth_port}"
-                              ) as provider:
+        with running_provider(stack_dir, new_port(), f"http://127.0.0.1:{auth_port}") as provider:
             yield provider
     except ProviderError as exc:
         pytest.fail(str(exc))
@@ -38,12 +37,20 @@ def oidc(stack_dir: Path, new_port, auth_port: int) -> Iterator[OidcProvider]:
 @pytest.fixture(scope="session")
 def auth_settings(settings: Settings, oidc: OidcProvider, auth_port: int) -> Settings:
     port = auth_port
-    return settings.model_copy(update={
-        "port": port, "public_url": f"http://127.0.0.1:{port}", "auth_mode": "oidc",
-        "oidc_issuer": oidc.issuer, "oidc_audience": oidc.audience,
-        "oidc_client_id": "landgrid-web", "oidc_client_secret": "landgrid-web-secret",
-        "introspection_ttl": 1.0, "auth_policy": HERE / "policy.yml", "web_workers": 1,
-    })
+    return settings.model_copy(
+        update={
+            "port": port,
+            "public_url": f"http://127.0.0.1:{port}",
+            "auth_mode": "oidc",
+            "oidc_issuer": oidc.issuer,
+            "oidc_audience": oidc.audience,
+            "oidc_client_id": "landgrid-web",
+            "oidc_client_secret": "landgrid-web-secret",
+            "introspection_ttl": 1.0,
+            "auth_policy": HERE / "policy.yml",
+            "web_workers": 1,
+        }
+    )
 
 
 @pytest.fixture(scope="session")

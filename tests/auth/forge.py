@@ -16,12 +16,19 @@ from joserfc.jwk import RSAKey
 
 def claims(issuer: str, audience: str, sub: str = "user-a", **extra: Any) -> dict[str, Any]:
     now = int(time.time())
-    return {"iss": issuer, "aud": audience, "sub": sub, "iat": now, "exp": now + 300,
-            "jti": uuid.uuid4().hex, "client_id": sub, "roles": []} | extra
+    return {
+        "iss": issuer,
+        "aud": audience,
+        "sub": sub,
+        "iat": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+        "client_id": sub,
+        "roles": [],
+    } | extra
 
 
-def signed(key: RSAKey, payload: dict[str, Any], kid: str | None = None,
-           alg: str = "RS256") -> str:
+def signed(key: RSAKey, payload: dict[str, Any], kid: str | None = None, alg: str = "RS256") -> str:
     header = {"alg": alg, "typ": "at+jwt", "kid": kid or key.kid}
     return jwt.encode(header, payload, key, algorithms=[alg])
 

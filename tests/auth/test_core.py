@@ -49,12 +49,15 @@ def test_valid_token(validator):
     assert claims["sub"] == "user-a"
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"exp": int(time.time()) - 120}, "expired"),
-    ({"nbf": int(time.time()) + 120}, "not valid yet"),
-    ({"aud": "someone-else"}, "aud"),
-    ({"iss": "https://evil.example.org"}, "iss"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"exp": int(time.time()) - 120}, "expired"),
+        ({"nbf": int(time.time()) + 120}, "not valid yet"),
+        ({"aud": "someone-else"}, "aud"),
+        ({"iss": "https://evil.example.org"}, "iss"),
+    ],
+)
 def test_bad_claims(validator, change, reason):
     with pytest.raises(InvalidToken, match=reason):
         validator.validate(forge.signed(KEY, forge.claims(ISSUER, AUDIENCE) | change))
@@ -96,10 +99,15 @@ def test_symmetric_algorithms_cannot_be_configured(fake):
 
 
 def test_keycloak_roles_and_scopes():
-    principal = principal_from_claims({
-        "sub": "u1", "scope": "openid profile", "realm_access": {"roles": ["operator"]},
-        "resource_access": {AUDIENCE: {"roles": ["editor"]}, "other": {"roles": ["x"]}},
-    }, AUDIENCE)
+    principal = principal_from_claims(
+        {
+            "sub": "u1",
+            "scope": "openid profile",
+            "realm_access": {"roles": ["operator"]},
+            "resource_access": {AUDIENCE: {"roles": ["editor"]}, "other": {"roles": ["x"]}},
+        },
+        AUDIENCE,
+    )
     assert principal.roles == {"operator", "editor"}
     assert principal.scopes == {"openid", "profile"}
 
@@ -127,23 +135,26 @@ def test_shipped_policy_parses():
     assert policy.rule(Action("execution", "execute", "ingest")) == {"operator"}
 
 
-@pytest.mark.parametrize(("method", "path", "geojson", "expected"), [
-    ("GET", "/", False, ("landing", "public", None)),
-    ("GET", "/openapi", False, ("landing", "public", None)),
-    ("GET", "/collections", False, ("collections", "public", None)),
-    ("GET", "/collections/c1", False, ("collections", "read", "c1")),
-    ("GET", "/collections/c1/items", False, ("items", "read", "c1")),
-    ("POST", "/collections/c1/items", False, ("items", "read", "c1")),  # CQL2 filter
-    ("POST", "/collections/c1/items", True, ("transactions", "edit", "c1")),
-    ("DELETE", "/collections/c1/items/7", False, ("transactions", "edit", "c1")),
-    ("GET", "/collections/c1/coverage", False, ("coverage", "read", "c1")),
-    ("GET", "/processes/echo", False, ("processes", "describe", "echo")),
-    ("POST", "/processes/echo/execution", False, ("execution", "execute", "echo")),
-    ("GET", "/jobs", False, ("jobs", "jobs", None)),
-    ("GET", "/jobs/j1/results", False, ("results", "jobs", "j1")),
-    ("DELETE", "/jobs/j1", False, ("dismissal", "jobs", "j1")),
-    ("PUT", "/TileMatrixSets", False, ("other", "admin", None)),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "geojson", "expected"),
+    [
+        ("GET", "/", False, ("landing", "public", None)),
+        ("GET", "/openapi", False, ("landing", "public", None)),
+        ("GET", "/collections", False, ("collections", "public", None)),
+        ("GET", "/collections/c1", False, ("collections", "read", "c1")),
+        ("GET", "/collections/c1/items", False, ("items", "read", "c1")),
+        ("POST", "/collections/c1/items", False, ("items", "read", "c1")),  # CQL2 filter
+        ("POST", "/collections/c1/items", True, ("transactions", "edit", "c1")),
+        ("DELETE", "/collections/c1/items/7", False, ("transactions", "edit", "c1")),
+        ("GET", "/collections/c1/coverage", False, ("coverage", "read", "c1")),
+        ("GET", "/processes/echo", False, ("processes", "describe", "echo")),
+        ("POST", "/processes/echo/execution", False, ("execution", "execute", "echo")),
+        ("GET", "/jobs", False, ("jobs", "jobs", None)),
+        ("GET", "/jobs/j1/results", False, ("results", "jobs", "j1")),
+        ("DELETE", "/jobs/j1", False, ("dismissal", "jobs", "j1")),
+        ("PUT", "/TileMatrixSets", False, ("other", "admin", None)),
+    ],
+)
 def test_classify(method, path, geojson, expected):
     action = classify(method, path, geojson)
     assert (action.group, action.right, action.resource) == expected

@@ -34,8 +34,7 @@ def submit(browser: requests.Session, page: requests.Response, **fields) -> requ
     parser.feed(page.text)
     assert parser.forms, page.text[:500]
     form = parser.forms[0]
-    return browser.post(urljoin(page.url, form["action"]), data=form["fields"] | fields,
-                        timeout=30)
+    return browser.post(urljoin(page.url, form["action"]), data=form["fields"] | fields, timeout=30)
 
 
 def login(auth_url: str, who: str) -> requests.Session:
@@ -70,8 +69,9 @@ def test_session_cookie_flags(auth_url):
 def test_session_cannot_change_state(auth_url):
     """No bearer token, only the cookie: a cross-site form could do this, so 401."""
     browser = login(auth_url, "user-a")
-    r = browser.post(f"{auth_url}/processes/echo/execution",
-                     json={"inputs": {"echoInput": "csrf"}}, timeout=30)
+    r = browser.post(
+        f"{auth_url}/processes/echo/execution", json={"inputs": {"echoInput": "csrf"}}, timeout=30
+    )
     assert r.status_code == 401
 
 

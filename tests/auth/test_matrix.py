@@ -14,8 +14,11 @@ pytestmark = pytest.mark.services
 WHO = ("anonymous", "user-a", "user-b", "operator", "admin")
 VECTOR, RASTER = "clcplus-backbone-polygons", "clcplus-backbone"
 NO_SUCH_JOB = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job"
-FEATURE = {"type": "Feature", "properties": {"code": 1},
-           "geometry": {"type": "Point", "coordinates": [6.6, 46.5]}}
+FEATURE = {
+    "type": "Feature",
+    "properties": {"code": 1},
+    "geometry": {"type": "Point", "coordinates": [6.6, 46.5]},
+}
 
 
 def call(oidc, who, method, url, **kwargs) -> requests.Response:
@@ -50,9 +53,14 @@ def jobs(auth_url, oidc) -> dict[str, str]:
     """One finished async echo job per user A and user B: their job ids."""
     ids = {}
     for who in ("user-a", "user-b"):
-        r = call(oidc, who, "POST", f"{auth_url}/processes/echo/execution",
-                 json={"inputs": {"echoInput": f"from {who}"}, "response": "document"},
-                 headers={"Prefer": "respond-async"})
+        r = call(
+            oidc,
+            who,
+            "POST",
+            f"{auth_url}/processes/echo/execution",
+            json={"inputs": {"echoInput": f"from {who}"}, "response": "document"},
+            headers={"Prefer": "respond-async"},
+        )
         assert r.status_code == 201, r.text
         ids[who] = r.json()["jobID"]
     for who, job_id in ids.items():
@@ -62,63 +70,118 @@ def jobs(auth_url, oidc) -> dict[str, str]:
 
 # --- reading: public products, a private one ---------------------------------------------
 @pytest.mark.parametrize("who", WHO)
-@pytest.mark.parametrize("path", [
-    "/collections", f"/collections/{VECTOR}", f"/collections/{VECTOR}/items?limit=2",
-    f"/collections/{VECTOR}/queryables", f"/collections/{RASTER}",
-    f"/collections/{RASTER}/coverage?f=png&width=32&height=32",
-    f"/collections/{RASTER}/coverage/domainset", "/processes", "/processes/sleep",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections",
+        f"/collections/{VECTOR}",
+        f"/collections/{VECTOR}/items?limit=2",
+        f"/collections/{VECTOR}/queryables",
+        f"/collections/{RASTER}",
+        f"/collections/{RASTER}/coverage?f=png&width=32&height=32",
+        f"/collections/{RASTER}/coverage/domainset",
+        "/processes",
+        "/processes/sleep",
+    ],
+)
 def test_public_reads(auth_url, oidc, who, path):
     expect(call(oidc, who, "GET", f"{auth_url}{path}"), 200)
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("anonymous", 401), ("user-a", 403), ("user-b", 403), ("operator", 404), ("admin", 404),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 403),
+        ("user-b", 403),
+        ("operator", 404),
+        ("admin", 404),
+    ],
+)
 def test_private_collection(auth_url, oidc, who, status):
     """404 for those who may read: the collection is in the policy, not in the server."""
     for path in ("", "/items", "/coverage"):
-        expect(call(oidc, who, "GET", f"{auth_url}/collections/private-product{path}"),
-               status)
+        expect(call(oidc, who, "GET", f"{auth_url}/collections/private-product{path}"), status)
 
 
 # --- transactions: editors (none here) and admin -----------------------------------------
-@pytest.mark.parametrize(("who", "status"), [
-    ("anonymous", 401), ("user-a", 403), ("user-b", 403), ("operator", 403),
-    ("admin", "allowed"),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 403),
+        ("user-b", 403),
+        ("operator", 403),
+        ("admin", "allowed"),
+    ],
+)
 def test_transactions(auth_url, oidc, who, status):
     url = f"{auth_url}/collections/{VECTOR}/items"
-    expect(call(oidc, who, "POST", url, json=FEATURE,
-                headers={"Content-Type": "application/geo+json"}), status)
+    expect(
+        call(
+            oidc, who, "POST", url, json=FEATURE, headers={"Content-Type": "application/geo+json"}
+        ),
+        status,
+    )
     expect(call(oidc, who, "DELETE", f"{url}/1"), status)
 
 
 @pytest.mark.parametrize("who", WHO)
 def test_cql2_post_is_a_read(auth_url, oidc, who):
-    r = call(oidc, who, "POST", f"{auth_url}/collections/{VECTOR}/items?limit=1",
-             data="code = 1", headers={"Content-Type": "application/cql2-text"})
+    r = call(
+        oidc,
+        who,
+        "POST",
+        f"{auth_url}/collections/{VECTOR}/items?limit=1",
+        data="code = 1",
+        headers={"Content-Type": "application/cql2-text"},
+    )
     expect(r, 200)
 
 
 # --- execution ---------------------------------------------------------------------------
-@pytest.mark.parametrize(("who", "status"), [
-    ("anonymous", 401), ("user-a", 200), ("user-b", 200), ("operator", 200), ("admin", 200),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 200),
+        ("user-b", 200),
+        ("operator", 200),
+        ("admin", 200),
+    ],
+)
 def test_execute_echo(auth_url, oidc, who, status):
-    r = call(oidc, who, "POST", f"{auth_url}/processes/echo/execution",
-             json={"inputs": {"echoInput": who}})
+    r = call(
+        oidc,
+        who,
+        "POST",
+        f"{auth_url}/processes/echo/execution",
+        json={"inputs": {"echoInput": who}},
+    )
     expect(r, status)
     if status == 200:
         assert r.text == who
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("anonymous", 401), ("user-a", 403), ("user-b", 403), ("operator", 201), ("admin", 201),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 403),
+        ("user-b", 403),
+        ("operator", 201),
+        ("admin", 201),
+    ],
+)
 def test_execute_operator_process(auth_url, oidc, who, status):
-    r = call(oidc, who, "POST", f"{auth_url}/processes/sleep/execution",
-             json={"inputs": {"seconds": 0.2, "steps": 1}}, headers={"Prefer": "respond-async"})
+    r = call(
+        oidc,
+        who,
+        "POST",
+        f"{auth_url}/processes/sleep/execution",
+        json={"inputs": {"seconds": 0.2, "steps": 1}},
+        headers={"Prefer": "respond-async"},
+    )
     expect(r, status)
     if status == 201:
         job = wait_final(oidc, who, r.headers["Location"])
@@ -127,13 +190,16 @@ def test_execute_operator_process(auth_url, oidc, who, status):
 
 # --- jobs, results, dismissal: owner or admin, others 404 --------------------------------
 def job_matrix(owner: str) -> list[tuple[str, str, int]]:
-    return [("anonymous", owner, 401), ("user-a", owner, 200 if owner == "user-a" else 404),
-            ("user-b", owner, 200 if owner == "user-b" else 404), ("operator", owner, 404),
-            ("admin", owner, 200)]
+    return [
+        ("anonymous", owner, 401),
+        ("user-a", owner, 200 if owner == "user-a" else 404),
+        ("user-b", owner, 200 if owner == "user-b" else 404),
+        ("operator", owner, 404),
+        ("admin", owner, 200),
+    ]
 
 
-@pytest.mark.parametrize(("who", "owner", "status"),
-                         job_matrix("user-a") + job_matrix("user-b"))
+@pytest.mark.parametrize(("who", "owner", "status"), job_matrix("user-a") + job_matrix("user-b"))
 def test_job_status_and_results(auth_url, oidc, jobs, who, owner, status):
     job_url = f"{auth_url}/jobs/{jobs[owner]}"
     r = call(oidc, who, "GET", job_url)
@@ -159,13 +225,25 @@ def test_job_list_shows_what_the_caller_may_see(auth_url, oidc, jobs, who):
         assert (job_id in listed) == (who in (owner, "admin")), (owner, listed)
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("anonymous", 401), ("user-b", 404), ("operator", 404), ("user-a", 200),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-b", 404),
+        ("operator", 404),
+        ("user-a", 200),
+    ],
+)
 def test_dismissal(auth_url, oidc, who, status):
     """Runs last in this module: user A finally dismisses a job of its own."""
-    r = call(oidc, "user-a", "POST", f"{auth_url}/processes/echo/execution",
-             json={"inputs": {"echoInput": "to dismiss"}}, headers={"Prefer": "respond-async"})
+    r = call(
+        oidc,
+        "user-a",
+        "POST",
+        f"{auth_url}/processes/echo/execution",
+        json={"inputs": {"echoInput": "to dismiss"}},
+        headers={"Prefer": "respond-async"},
+    )
     job_url = r.headers["Location"]
     expect(call(oidc, who, "DELETE", job_url), status)
     if status != 200:

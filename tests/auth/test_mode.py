@@ -25,18 +25,29 @@ def test_open_mode_is_announced(tmp_path, new_port):
 
 def test_oidc_mode_is_announced(tmp_path, new_port):
     lines: list[str] = []
-    settings = make(tmp_path, port=new_port(), prefect_port=new_port(), auth_mode="oidc",
-                    oidc_issuer="https://id.example.org/realms/x", oidc_audience="api")
+    settings = make(
+        tmp_path,
+        port=new_port(),
+        prefect_port=new_port(),
+        auth_mode="oidc",
+        oidc_issuer="https://id.example.org/realms/x",
+        oidc_audience="api",
+    )
     Stack(settings, lines.append).preflight()
     assert lines[0].startswith("auth: OpenID Connect tokens from https://id.example.org")
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({}, "LANDGRID_ENV=production refuses to start without auth: set LANDGRID_AUTH_MODE=oidc"),
-    ({"auth_mode": "oidc", "oidc_issuer": "https://id"}, "LANDGRID_OIDC_AUDIENCE"),
-    ({"auth_mode": "oidc", "oidc_issuer": "https://id", "oidc_audience": "api"},
-     "LANDGRID_SECRET_KEY"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "LANDGRID_ENV=production refuses to start without auth: set LANDGRID_AUTH_MODE=oidc"),
+        ({"auth_mode": "oidc", "oidc_issuer": "https://id"}, "LANDGRID_OIDC_AUDIENCE"),
+        (
+            {"auth_mode": "oidc", "oidc_issuer": "https://id", "oidc_audience": "api"},
+            "LANDGRID_SECRET_KEY",
+        ),
+    ],
+)
 def test_production_refuses(tmp_path, values, message):
     with pytest.raises(StackError, match=message) as caught:
         check_auth_settings(make(tmp_path, env="production", **values))
@@ -44,8 +55,16 @@ def test_production_refuses(tmp_path, values, message):
 
 
 def test_production_with_a_provider_starts(tmp_path):
-    check_auth_settings(make(tmp_path, env="production", auth_mode="oidc",
-                             oidc_issuer="https://id", oidc_audience="api", secret_key="s"))
+    check_auth_settings(
+        make(
+            tmp_path,
+            env="production",
+            auth_mode="oidc",
+            oidc_issuer="https://id",
+            oidc_audience="api",
+            secret_key="s",
+        )
+    )
 
 
 def test_incomplete_oidc_refuses(tmp_path):

@@ -19,7 +19,8 @@ def test_security_schemes(document, oidc):
     schemes = document["components"]["securitySchemes"]
     assert schemes["openIdConnect"] == {
         "type": "openIdConnect",
-        "openIdConnectUrl": f"{oidc.issuer}/.well-known/openid-configuration"}
+        "openIdConnectUrl": f"{oidc.issuer}/.well-known/openid-configuration",
+    }
     assert schemes["bearer"]["scheme"] == "bearer"
 
 

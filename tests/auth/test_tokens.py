@@ -40,12 +40,15 @@ def test_provider_jwt_is_accepted(auth_url, oidc):
     assert oidc.token("user-a").count(".") == 2  # a JWT, validated locally
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"exp": int(time.time()) - 600, "iat": int(time.time()) - 900}, "expired"),
-    ({"nbf": int(time.time()) + 600}, "not valid yet"),
-    ({"aud": "urn:someone-else"}, "aud"),
-    ({"iss": "http://127.0.0.1:1/evil"}, "iss"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"exp": int(time.time()) - 600, "iat": int(time.time()) - 900}, "expired"),
+        ({"nbf": int(time.time()) + 600}, "not valid yet"),
+        ({"aud": "urn:someone-else"}, "aud"),
+        ({"iss": "http://127.0.0.1:1/evil"}, "iss"),
+    ],
+)
 def test_bad_claims_signed_by_the_provider_key(auth_url, oidc, change, reason):
     token = forge.signed(oidc.key, forge.claims(oidc.issuer, oidc.audience) | change)
     assert_invalid(get(f"{auth_url}/jobs", token), reason)
@@ -53,8 +56,9 @@ def test_bad_claims_signed_by_the_provider_key(auth_url, oidc, change, reason):
 
 def test_forged_signature(auth_url, oidc):
     payload = forge.claims(oidc.issuer, oidc.audience)
-    assert_invalid(get(f"{auth_url}/jobs", forge.signed(forge.other_key(oidc.key.kid),
-                                                        payload)), "signature")
+    assert_invalid(
+        get(f"{auth_url}/jobs", forge.signed(forge.other_key(oidc.key.kid), payload)), "signature"
+    )
 
 
 def test_alg_none(auth_url, oidc):
@@ -64,14 +68,14 @@ def test_alg_none(auth_url, oidc):
 
 def test_hmac_with_the_public_key(auth_url, oidc):
     payload = forge.claims(oidc.issuer, oidc.audience)
-    assert_invalid(get(f"{auth_url}/jobs", forge.hmac_with_public_key(oidc.key, payload)),
-                   "HS256")
+    assert_invalid(get(f"{auth_url}/jobs", forge.hmac_with_public_key(oidc.key, payload)), "HS256")
 
 
 def test_unknown_kid(auth_url, oidc):
     payload = forge.claims(oidc.issuer, oidc.audience)
-    assert_invalid(get(f"{auth_url}/jobs", forge.signed(forge.other_key("rotated"), payload)),
-                   "refused")
+    assert_invalid(
+        get(f"{auth_url}/jobs", forge.signed(forge.other_key("rotated"), payload)), "refused"
+    )
 
 
 def test_garbage(auth_url):
@@ -88,8 +92,12 @@ def test_opaque_token_by_introspection_then_revoked(auth_url, oidc):
     token = oidc.token("opaque", fresh=True)
     assert token.count(".") == 0
     assert get(f"{auth_url}/jobs", token).status_code == 200
-    revoked = requests.post(f"{oidc.issuer}/token/revocation", auth=("opaque", "opaque-secret"),
-                            data={"token": token}, timeout=10)
+    revoked = requests.post(
+        f"{oidc.issuer}/token/revocation",
+        auth=("opaque", "opaque-secret"),
+        data={"token": token},
+        timeout=10,
+    )
     assert revoked.status_code == 200
     time.sleep(1.5)  # the introspection cache (introspection_ttl=1 s in the tests)
     assert_invalid(get(f"{auth_url}/jobs", token), "not active")
