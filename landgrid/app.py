@@ -1,9 +1,11 @@
-"""The application factory: pygeoapi's blueprint with our settings, plus ``/health``."""
+"""The application factory: auth, our blueprints, then pygeoapi's, with our settings."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from landgrid.auth.mode import check_auth_settings
+from landgrid.auth.web import install_auth
 from landgrid.resources import prepare
 from landgrid.settings import Settings
 
@@ -16,6 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     imports pygeoapi only then.
     """
     settings = settings or Settings()
+    check_auth_settings(settings)
     prepare(settings)
 
     from pygeoapi.flask_app import BLUEPRINT, CONFIG, api_
@@ -30,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask("landgrid", static_folder=None)
     app.url_map.strict_slashes = False
     app.config["LANDGRID_SETTINGS"] = settings
+    install_auth(app, settings)  # one before_request hook: identity + policy, for all routes
     app.register_blueprint(health_blueprint(settings))
     products = load_vector_products(vector_products_dirs(settings)).values()
     editable = any(product.editable for product in products)

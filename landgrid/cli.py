@@ -6,6 +6,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from landgrid.errors import LandgridError
 from landgrid.features.cli import load_vector
@@ -16,7 +17,8 @@ console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def say(message: str) -> None:
-    console.print(f"[bold cyan]landgrid[/] {message}")
+    style = "bold yellow" if message.startswith("WARNING") else "default"
+    console.print(f"[bold cyan]landgrid[/] [{style}]{escape(message)}[/]")
 
 
 class LandgridGroup(click.Group):
@@ -35,6 +37,12 @@ def main() -> None:
     """Landgrid: an OGC API geoserver for land-monitoring products."""
 
 
+def auth_line(settings: Settings) -> str:
+    if settings.auth_mode == "open":
+        return "[bold yellow]OFF: everyone is the local admin (LANDGRID_AUTH_MODE=open)[/]"
+    return f"OpenID Connect, issuer {escape(settings.oidc_issuer or '')}"
+
+
 @main.command()
 def serve() -> None:
     """Run PostgreSQL, Prefect server + worker and the web app until Ctrl-C."""
@@ -51,6 +59,7 @@ def serve() -> None:
             f"  processes    {settings.url}/processes\n"
             f"  health       {settings.url}/health\n"
             f"  Prefect UI   http://localhost:{settings.prefect_port}\n"
+            f"  auth         {auth_line(settings)}\n"
             f"  logs         {settings.data_dir / 'logs'}\n"
             f"Ctrl-C stops everything.\n"
         )

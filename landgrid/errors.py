@@ -59,3 +59,17 @@ class ResultNotReady(NotFound):
 class Unavailable(ApiError):
     status = 503
     type = "ServiceUnavailable"
+
+
+class Unauthorized(ApiError):
+    """No valid credentials where the policy needs them (401 + ``WWW-Authenticate``)."""
+
+    status = 401
+    type = "Unauthorized"
+
+
+class Forbidden(ApiError):
+    """Valid credentials without the right (403)."""
+
+    status = 403
+    type = "Forbidden"

@@ -88,13 +88,30 @@ def write_pygeoapi_config(settings: Settings) -> Path:
     return target
 
 
+def openapi_path(settings: Settings) -> Path:
+    """One document per auth mode: an open and an oidc server may share a data folder."""
+    suffix = "" if settings.auth_mode == "open" else f"-{settings.auth_mode}"
+    return settings.data_dir / f"openapi{suffix}.yml"
+
+
 def write_openapi(settings: Settings, config: Path) -> Path:
-    """The OpenAPI document pygeoapi serves, regenerated when the configuration changed."""
+    """The OpenAPI document pygeoapi serves, regenerated when the configuration (or, with
+    auth, the policy) changed; with auth it declares the security schemes."""
     from pygeoapi.openapi import generate_openapi_document
 
-    target = settings.data_dir / "openapi.yml"
-    if not target.exists() or target.stat().st_mtime < config.stat().st_mtime:
-        _write_if_changed(target, generate_openapi_document(config, "yaml"))
+    target = openapi_path(settings)
+    sources = [config] + ([settings.auth_policy] if settings.auth_mode == "oidc" else [])
+    newest = max(source.stat().st_mtime for source in sources)
+    if not target.exists() or target.stat().st_mtime < newest:
+        content = generate_openapi_document(config, "yaml")
+        if settings.auth_mode == "oidc":
+            from landgrid.auth.openapi import add_security
+            from landgrid.auth.policy import Policy
+
+            document = add_security(yaml.safe_load(content), settings,
+                                    Policy.load(settings.auth_policy))
+            content = yaml.safe_dump(document, sort_keys=False)
+        _write_if_changed(target, content)
     return target
 
 

@@ -7,6 +7,7 @@ takes libpq's ``DATABASE_URL``) over the defaults below. ``.env.example`` lists 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,25 @@ class Settings(BaseSettings):
         default=2500, gt=0,
         description="largest area of interest of the land-cover processes (extract, "
                     "change-detection, vectorize), measured in equal-area EPSG:6933")
+
+    env: Literal["development", "production"] = Field(
+        default="development", description="production refuses to start without a provider")
+    auth_mode: Literal["open", "oidc"] = Field(
+        default="open", description="open: no authentication, everyone is the local admin "
+                                    "'anonymous' (development only); oidc: bearer tokens")
+    oidc_issuer: str | None = Field(default=None, description="issuer URL (discovery)")
+    oidc_audience: str | None = Field(default=None, description="our `aud` in access tokens")
+    oidc_client_id: str | None = Field(default=None, description="introspection and login")
+    oidc_client_secret: str | None = None
+    oidc_algorithms: str = Field(default="RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,"
+                                 "ES512,EdDSA", description="accepted JWT algorithms "
+                                 "(asymmetric only: 'none' and HS* are always refused)")
+    oidc_leeway: int = Field(default=30, ge=0, le=300, description="clock skew, seconds")
+    jwks_ttl: float = Field(default=3600, description="seconds a fetched JWKS is trusted")
+    introspection_ttl: float = Field(default=30, description="seconds an introspection "
+                                     "answer is reused (revocation shows after at most this)")
+    auth_policy: Path = PROJECT_ROOT / "config" / "auth-policy.yml"
+    secret_key: str | None = Field(default=None, description="signs browser session cookies")
 
     @property
     def url(self) -> str:
@@ -106,6 +126,8 @@ def service_environment(settings: Settings) -> dict[str, str]:
     """
     from sqlalchemy.engine import make_url
 
+    from landgrid.resources import openapi_path
+
     db = make_url(settings.db_url())
     own = {
         ("DATABASE_URL" if name == "database_url" else f"LANDGRID_{name.upper()}"): str(value)
@@ -114,7 +136,7 @@ def service_environment(settings: Settings) -> dict[str, str]:
     }
     return own | {
         "PYGEOAPI_CONFIG": str(settings.data_dir / "pygeoapi-config.yml"),
-        "PYGEOAPI_OPENAPI": str(settings.data_dir / "openapi.yml"),
+        "PYGEOAPI_OPENAPI": str(openapi_path(settings)),
         "LANDGRID_URL": settings.url,
         "LANDGRID_DB_URL": settings.db_url(),
         "LANDGRID_DATA_DIR": str(settings.data_dir),

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from landgrid.auth.mode import auth_summary, check_auth_settings
 from landgrid.db import engine
 from landgrid.errors import StackError
 from landgrid.pgcluster import Cluster, port_in_use
@@ -166,7 +167,11 @@ class Stack:
         self.wait_web()
 
     def preflight(self) -> None:
-        """Fail before starting anything when a port we need is taken."""
+        """Fail before starting anything when auth is misconfigured or a port is taken;
+        say loudly when auth is off."""
+        check_auth_settings(self.settings)
+        line, warning = auth_summary(self.settings)
+        self.say(f"WARNING: {line}" if warning else line)
         for port, variable in (
             (self.settings.port, "LANDGRID_PORT"),
             (self.settings.prefect_port, "LANDGRID_PREFECT_PORT"),

@@ -1,0 +1,250 @@
+"""Who may do what: anonymous / user A / user B / operator / admin over every endpoint group,
+on the app in oidc mode with the test policy (``sleep`` for operators only, standing in for
+``ingest``; ``private-product`` readable by operators only). Each answer is asserted."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.services
+
+WHO = ("anonymous", "user-a", "user-b", "operator", "admin")
+VECTOR, RASTER = "clcplus-backbone-polygons", "clcplus-backbone"
+NO_SUCH_JOB = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job"
+FEATURE = {
+    "type": "Feature",
+    "properties": {"code": 1},
+    "geometry": {"type": "Point", "coordinates": [6.6, 46.5]},
+}
+
+
+def call(oidc, who, method, url, **kwargs) -> requests.Response:
+    headers = oidc.headers(who) | kwargs.pop("headers", {})
+    return requests.request(method, url, headers=headers, timeout=60, **kwargs)
+
+
+def expect(response: requests.Response, status: int | str) -> None:
+    """An exact status, or 'allowed' (the policy let it through: neither 401 nor 403)."""
+    if status == "allowed":
+        assert response.status_code not in (401, 403), response.text
+        return
+    assert response.status_code == status, response.text
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    if status == 403:
+        assert response.json()["type"] == "Forbidden"
+
+
+def wait_final(oidc, who, url) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = call(oidc, who, "GET", url).json()
+        if job["status"] in ("successful", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"{url} not final in 120 s")
+
+
+@pytest.fixture(scope="module")
+def jobs(auth_url, oidc) -> dict[str, str]:
+    """One finished async echo job per user A and user B: their job ids."""
+    ids = {}
+    for who in ("user-a", "user-b"):
+        r = call(
+            oidc,
+            who,
+            "POST",
+            f"{auth_url}/processes/echo/execution",
+            json={"inputs": {"echoInput": f"from {who}"}, "response": "document"},
+            headers={"Prefer": "respond-async"},
+        )
+        assert r.status_code == 201, r.text
+        ids[who] = r.json()["jobID"]
+    for who, job_id in ids.items():
+        assert wait_final(oidc, who, f"{auth_url}/jobs/{job_id}")["status"] == "successful"
+    return ids
+
+
+# --- reading: public products, a private one ---------------------------------------------
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections",
+        f"/collections/{VECTOR}",
+        f"/collections/{VECTOR}/items?limit=2",
+        f"/collections/{VECTOR}/queryables",
+        f"/collections/{RASTER}",
+        f"/collections/{RASTER}/coverage?f=png&width=32&height=32",
+        f"/collections/{RASTER}/coverage/domainset",
+        "/processes",
+        "/processes/sleep",
+    ],
+)
+def test_public_reads(auth_url, oidc, who, path):
+    expect(call(oidc, who, "GET", f"{auth_url}{path}"), 200)
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 403),
+        ("user-b", 403),
+        ("operator", 404),
+        ("admin", 404),
+    ],
+)
+def test_private_collection(auth_url, oidc, who, status):
+    """404 for those who may read: the collection is in the policy, not in the server."""
+    for path in ("", "/items", "/coverage"):
+        expect(call(oidc, who, "GET", f"{auth_url}/collections/private-product{path}"), status)
+
+
+# --- transactions: editors (none here) and admin -----------------------------------------
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 403),
+        ("user-b", 403),
+        ("operator", 403),
+        ("admin", "allowed"),
+    ],
+)
+def test_transactions(auth_url, oidc, who, status):
+    url = f"{auth_url}/collections/{VECTOR}/items"
+    expect(
+        call(
+            oidc, who, "POST", url, json=FEATURE, headers={"Content-Type": "application/geo+json"}
+        ),
+        status,
+    )
+    expect(call(oidc, who, "DELETE", f"{url}/1"), status)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_cql2_post_is_a_read(auth_url, oidc, who):
+    r = call(
+        oidc,
+        who,
+        "POST",
+        f"{auth_url}/collections/{VECTOR}/items?limit=1",
+        data="code = 1",
+        headers={"Content-Type": "application/cql2-text"},
+    )
+    expect(r, 200)
+
+
+# --- execution ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 200),
+        ("user-b", 200),
+        ("operator", 200),
+        ("admin", 200),
+    ],
+)
+def test_execute_echo(auth_url, oidc, who, status):
+    r = call(
+        oidc,
+        who,
+        "POST",
+        f"{auth_url}/processes/echo/execution",
+        json={"inputs": {"echoInput": who}},
+    )
+    expect(r, status)
+    if status == 200:
+        assert r.text == who
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-a", 403),
+        ("user-b", 403),
+        ("operator", 201),
+        ("admin", 201),
+    ],
+)
+def test_execute_operator_process(auth_url, oidc, who, status):
+    r = call(
+        oidc,
+        who,
+        "POST",
+        f"{auth_url}/processes/sleep/execution",
+        json={"inputs": {"seconds": 0.2, "steps": 1}},
+        headers={"Prefer": "respond-async"},
+    )
+    expect(r, status)
+    if status == 201:
+        job = wait_final(oidc, who, r.headers["Location"])
+        assert job["status"] == "successful"
+
+
+# --- jobs, results, dismissal: owner or admin, others 404 --------------------------------
+def job_matrix(owner: str) -> list[tuple[str, str, int]]:
+    return [
+        ("anonymous", owner, 401),
+        ("user-a", owner, 200 if owner == "user-a" else 404),
+        ("user-b", owner, 200 if owner == "user-b" else 404),
+        ("operator", owner, 404),
+        ("admin", owner, 200),
+    ]
+
+
+@pytest.mark.parametrize(("who", "owner", "status"), job_matrix("user-a") + job_matrix("user-b"))
+def test_job_status_and_results(auth_url, oidc, jobs, who, owner, status):
+    job_url = f"{auth_url}/jobs/{jobs[owner]}"
+    r = call(oidc, who, "GET", job_url)
+    expect(r, status)
+    if status == 404:
+        assert r.json()["type"] == NO_SUCH_JOB  # not 403: existence is not revealed
+    results = call(oidc, who, "GET", f"{job_url}/results")
+    expect(results, status)
+    if status == 200:
+        assert results.json() == {"echoOutput": f"from {owner}"}
+    expect(call(oidc, who, "GET", f"{job_url}/results/echoOutput"), status)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_job_list_shows_what_the_caller_may_see(auth_url, oidc, jobs, who):
+    r = call(oidc, who, "GET", f"{auth_url}/jobs?processID=echo&limit=1000")
+    if who == "anonymous":
+        expect(r, 401)
+        return
+    expect(r, 200)
+    listed = {job["jobID"] for job in r.json()["jobs"]}
+    for owner, job_id in jobs.items():
+        assert (job_id in listed) == (who in (owner, "admin")), (owner, listed)
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 401),
+        ("user-b", 404),
+        ("operator", 404),
+        ("user-a", 200),
+    ],
+)
+def test_dismissal(auth_url, oidc, who, status):
+    """Runs last in this module: user A finally dismisses a job of its own."""
+    r = call(
+        oidc,
+        "user-a",
+        "POST",
+        f"{auth_url}/processes/echo/execution",
+        json={"inputs": {"echoInput": "to dismiss"}},
+        headers={"Prefer": "respond-async"},
+    )
+    job_url = r.headers["Location"]
+    expect(call(oidc, who, "DELETE", job_url), status)
+    if status != 200:
+        expect(call(oidc, "admin", "DELETE", job_url), 200)  # admin may dismiss any job
