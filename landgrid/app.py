@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     check_auth_settings(settings)
     prepare(settings)
 
-    from pygeoapi.flask_app import BLUEPRINT, CONFIG, api_
+    from pygeoapi.flask_app import BLUEPRINT, api_
 
     from landgrid.conformance import conformance_blueprint
     from landgrid.coverage.routes import coverage_blueprint
@@ -35,9 +35,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["LANDGRID_SETTINGS"] = settings
     install_auth(app, settings)  # one before_request hook: identity + policy, for all routes
     app.register_blueprint(health_blueprint(settings))
-    products = load_vector_products(vector_products_dirs(settings)).values()
-    editable = any(product.editable for product in products)
-    app.register_blueprint(conformance_blueprint(CONFIG["resources"], editable))
+
+    def editable() -> bool:
+        products = load_vector_products(vector_products_dirs(settings)).values()
+        return any(product.editable for product in products)
+
+    app.register_blueprint(conformance_blueprint(api_.config["resources"], editable))
     app.register_blueprint(coverage_blueprint(settings))  # before pygeoapi: ours answer first
     app.register_blueprint(features_blueprint(settings))  # before pygeoapi: ours answer first
     # ours first: where paths are equal, the first registered rule wins

@@ -8,6 +8,7 @@ Part 4 transactions), so this route answers instead of pygeoapi's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -94,13 +95,15 @@ def wants_html() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
-def conformance_blueprint(resources: dict[str, Any], editable: bool = False) -> Blueprint:
-    """``editable``: some vector product accepts transactions (Part 4)."""
+def conformance_blueprint(resources: dict[str, Any],
+                          editable: Callable[[], bool]) -> Blueprint:
+    """``resources``: pygeoapi's live resource list (products registered while running are
+    added to it); ``editable``: whether some vector product accepts transactions (Part 4)."""
     bp = Blueprint("landgrid_conformance", __name__)
-    body = {"conformsTo": conformance_classes(resources, editable)}
 
     @bp.get("/conformance")
     def conformance() -> Response:
+        body = {"conformsTo": conformance_classes(resources, editable())}
         if wants_html():
             items = "".join(f'<li><a href="{uri}">{uri}</a></li>' for uri in body["conformsTo"])
             page = f"<!doctype html><title>Conformance</title><h1>Conformance</h1><ul>{items}</ul>"
