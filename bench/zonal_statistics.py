@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import resource
 import statistics
 import tempfile
 import time
@@ -125,11 +126,14 @@ def main() -> None:
         f"({args.size**2 / 1e6:.0f} Mpx), median of {args.repeat}"
     )
     t_ours, ours = _median(lambda: class_counts(src, zones, [cov.YEAR])[0], args.repeat)
+    rss_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t_base, base = _median(lambda: baseline(src.store, product, zones), args.repeat)
     t_read, _ = _median(lambda: read_only(src.store), args.repeat)
     assert np.array_equal(ours, base), "ours and the baseline disagree"
     classes = int((ours.sum(axis=0)[: product.nodata] > 0).sum())
     print(f"  {classes} classes present, {ours[:, product.nodata].sum() / ours.sum():.1%} nodata")
+    rss_all = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS: {rss_ours:.0f} MB after ours, {rss_all:.0f} MB after the baseline")
     print(f"  read the layer alone   {t_read:7.2f} s")
     print(f"  rasterize+bincount     {t_base:7.2f} s  (baseline)")
     print(

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 from pyproj import CRS
 from rasterio.features import geometry_mask
-from rasterio.transform import from_origin
 from rasterio.warp import calculate_default_transform
 from shapely.geometry.base import BaseGeometry
 
@@ -43,8 +42,6 @@ def output_plan(src: Source, years: list[int], aoi: BaseGeometry, crs: CRS | Non
     transform, width, height = calculate_default_transform(
         src.product.crs, crs, c1 - c0, r1 - r0, *bounds
     )
-    res = abs(transform.a)
-    transform = from_origin(transform.c, transform.f, res, res)  # square pixels
     grid = Grid(crs, transform, int(width), int(height))
     return Plan(src.product, native.years, native.time_indices, grid, None)
 

@@ -88,27 +88,30 @@ class _Counter:
 
     def add(self, data: np.ndarray, r0: int, c0: int) -> None:
         """Count ``data`` (years, rows, cols), whose top-left pixel is (r0, c0)."""
-        n, r1 = len(self.geoms), r0 + data.shape[1]
+        r1 = r0 + data.shape[1]
         transform = self.src.product.transform @ Affine.translation(c0, r0)
         for group in self.groups:
-            inside = [i for i in group if self.top[i] < r1 and self.bottom[i] > r0]
-            if not inside:
+            inside = np.array([i for i in group if self.top[i] < r1 and self.bottom[i] > r0])
+            if not len(inside):
                 continue
+            # labels local to the slice (1..k): bincount's size follows the zones here,
+            # not all zones, so 100,000 zones cost no more per slice than 100
             labels = rasterize(
-                ((self.geoms[i], i + 1) for i in inside),
+                ((self.geoms[i], k + 1) for k, i in enumerate(inside)),
                 out_shape=data.shape[1:],
                 transform=transform,
                 fill=0,
                 dtype="int32",
             )
+            k = len(inside)
             keys = labels.astype(np.int64).ravel()
             keys <<= 8  # key = zone * 256 + code, built in place
             for y in range(data.shape[0]):
                 codes = data[y].ravel()
                 keys += codes
-                binned = np.bincount(keys, minlength=(n + 1) * 256)
+                binned = np.bincount(keys, minlength=(k + 1) * 256)
                 keys -= codes
-                self.counts[y] += binned[256 : (n + 1) * 256].reshape(n, 256)
+                self.counts[y, inside] += binned[256 : (k + 1) * 256].reshape(k, 256)
 
 
 def class_counts(

@@ -215,3 +215,14 @@ def test_ingest_good_then_bad(base_url, shared_data, tmp_path):
     assert "values not in the legend" in job["message"] and "200" in job["message"]
     assert r.status_code == 400
     assert r.json()["type"] == "InvalidParameterValue"
+
+
+def test_the_five_processes_are_listed_and_described(base_url):
+    listed = requests.get(f"{base_url}/processes", params={"limit": 100}, timeout=30).json()
+    ids = {p["id"] for p in listed["processes"]}
+    processes = ("landcover-statistics", "extract", "change-detection", "vectorize", "ingest")
+    assert set(processes) <= ids
+    for process in processes:
+        description = requests.get(f"{base_url}/processes/{process}", timeout=30).json()
+        assert len(description["description"]) > 200
+        assert description["inputs"] and description["outputs"]
