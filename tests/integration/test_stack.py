@@ -7,6 +7,8 @@ import time
 import pytest
 import requests
 
+from tests.processes.test_jobs import final_flow_runs
+
 pytestmark = pytest.mark.services
 
 
@@ -83,11 +85,7 @@ def test_async_echo_runs_on_the_prefect_worker(base_url, settings):
     assert result.status_code == 200
     assert result.text == "through Prefect"
 
-    runs = requests.post(
-        f"{settings.prefect_api}/flow_runs/filter",
-        json={"flow_runs": {"name": {"any_": [job_id]}}},
-        timeout=10,
-    ).json()
+    runs = final_flow_runs(settings, job_id)
     assert len(runs) == 1, "one flow run per job, named after the job id"
     assert runs[0]["state_type"] == "COMPLETED"
     assert "process:echo" in runs[0]["tags"]

@@ -47,8 +47,13 @@ def test_fifty_concurrent_submissions_all_succeed(base_url, settings):
     assert len(set(job_ids)) == 50
     for job_id in job_ids:
         assert wait_status(base_url, job_id, timeout=240)["status"] == "successful"
-    runs = requests.post(f"{settings.prefect_api}/flow_runs/filter",
-                         json={"flow_runs": {"name": {"any_": job_ids}}}, timeout=30).json()
+    deadline = time.monotonic() + 60  # Prefect's Completed follows the job record
+    while True:
+        runs = requests.post(f"{settings.prefect_api}/flow_runs/filter",
+                             json={"flow_runs": {"name": {"any_": job_ids}}}, timeout=30).json()
+        if all(r["state_type"] == "COMPLETED" for r in runs) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert len(runs) == 50, "exactly one flow run per job"
     assert all(run["state_type"] == "COMPLETED" for run in runs)
 
