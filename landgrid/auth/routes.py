@@ -28,6 +28,8 @@ def classify(method: str, path: str, geojson_body: bool = False) -> Action:
     head = parts[0] if parts else ""
     if head in ALWAYS_PUBLIC:
         return Action("landing", "public")
+    if head == "admin":  # pygeoapi's admin API (configuration), when enabled
+        return Action("admin", "admin")
     if head == "collections":
         return _collections(method, parts[1:], geojson_body)
     if head == "processes":

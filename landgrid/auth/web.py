@@ -7,6 +7,7 @@ the request with 401/403 when the policy says so. Endpoints never look at tokens
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -15,7 +16,7 @@ from flask import Flask, Response, g, request
 from landgrid.auth.authenticator import Authenticator
 from landgrid.auth.login import install_login, session_principal
 from landgrid.auth.mode import OPEN_WARNING
-from landgrid.auth.policy import Decision, Policy
+from landgrid.auth.policy import Action, Decision, Policy
 from landgrid.auth.principal import AuthUnavailable, InvalidToken, Principal
 from landgrid.auth.routes import classify
 from landgrid.errors import Forbidden, Unauthorized, Unavailable
@@ -64,6 +65,35 @@ def install_auth(app: Flask, settings: Settings) -> None:
                 {"WWW-Authenticate": header},
             )
         return None
+
+    @app.after_request
+    def hide_unreadable(response: Response) -> Response:
+        """``/collections`` lists only what the caller may read (JSON; the HTML page is
+        pygeoapi's and still lists every title, but its links answer 401/403)."""
+        if request.method == "GET" and request.path.rstrip("/") == "/collections":
+            return filter_collections(response, policy, g.get("principal"))
+        return response
+
+
+def filter_collections(response: Response, policy: Policy, principal: Principal | None) -> Response:
+    if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
+        return response
+    try:  # pygeoapi's responses carry no mimetype that get_json() would accept
+        body = json.loads(response.get_data())
+    except ValueError:
+        return response
+    if not isinstance(body, dict) or not isinstance(body.get("collections"), list):
+        return response
+    listed = body["collections"]
+    body["collections"] = [
+        c
+        for c in listed
+        if policy.decide(principal, Action("collections", "read", str(c.get("id"))))
+        is Decision.ALLOW
+    ]
+    if len(body["collections"]) != len(listed):
+        response.set_data(json.dumps(body))
+    return response
 
 
 def unauthorized(description: str | None) -> Response:

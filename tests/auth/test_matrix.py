@@ -1,6 +1,6 @@
 """Who may do what: anonymous / user A / user B / operator / admin over every endpoint group,
 on the app in oidc mode with the test policy (``sleep`` for operators only, standing in for
-``ingest``; ``private-product`` readable by operators only). Each answer is asserted."""
+``ingest``; the demo raster and ``private-product`` readable by operators only). Each answer is asserted."""
 
 from __future__ import annotations
 
@@ -77,9 +77,6 @@ def jobs(auth_url, oidc) -> dict[str, str]:
         f"/collections/{VECTOR}",
         f"/collections/{VECTOR}/items?limit=2",
         f"/collections/{VECTOR}/queryables",
-        f"/collections/{RASTER}",
-        f"/collections/{RASTER}/coverage?f=png&width=32&height=32",
-        f"/collections/{RASTER}/coverage/domainset",
         "/processes",
         "/processes/sleep",
     ],
@@ -98,10 +95,32 @@ def test_public_reads(auth_url, oidc, who, path):
         ("admin", 404),
     ],
 )
-def test_private_collection(auth_url, oidc, who, status):
+def test_private_collection_not_configured(auth_url, oidc, who, status):
     """404 for those who may read: the collection is in the policy, not in the server."""
     for path in ("", "/items", "/coverage"):
         expect(call(oidc, who, "GET", f"{auth_url}/collections/private-product{path}"), status)
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("anonymous", 401), ("user-a", 403), ("user-b", 403), ("operator", 200), ("admin", 200)],
+)
+@pytest.mark.parametrize(
+    "path",
+    ["", "/coverage?f=png&width=32&height=32", "/coverage/domainset", "/coverage/rangetype"],
+)
+def test_private_raster_product(auth_url, oidc, who, status, path):
+    """The demo raster is operators-only in the test policy: collection and coverage."""
+    expect(call(oidc, who, "GET", f"{auth_url}/collections/{RASTER}{path}"), status)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_collection_list_hides_what_the_caller_cannot_read(auth_url, oidc, who):
+    r = call(oidc, who, "GET", f"{auth_url}/collections?f=json")
+    expect(r, 200)
+    ids = {c["id"] for c in r.json()["collections"]}
+    assert VECTOR in ids
+    assert (RASTER in ids) == (who in ("operator", "admin"))
 
 
 # --- transactions: editors (none here) and admin -----------------------------------------
