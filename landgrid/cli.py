@@ -80,4 +80,32 @@ def migrate() -> None:
     say("schema up to date")
 
 
+@main.command()
+@click.argument("product_id")
+@click.argument("year", type=int)
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+def ingest(product_id: str, year: int, source: str) -> None:
+    """Add YEAR of PRODUCT_ID from SOURCE (GeoTIFF or netCDF, any CRS and grid).
+
+    The same validated ingestion as the ``ingest`` process: CRS, extent and legend classes
+    are checked first, and a bad file changes nothing. Restart the web app to list the year.
+    """
+    from landgrid.products import load_products
+    from landgrid.rasterstore import create_store, ingest_year
+    from landgrid.resources import product_store
+
+    settings = Settings()
+    products = load_products(settings.products_dir)
+    if product_id not in products:
+        raise click.BadParameter(f"unknown product; known: {', '.join(products)}")
+    product = products[product_id]
+    store = product_store(settings, product.id)
+    if not store.exists():
+        create_store(product, store)
+    with progress_bar(f"ingest {product.id} {year}", console) as progress:
+        report = ingest_year(product, store, source, year, progress)
+    say(f"{product.id} {year}: ingested from {source} into {store} "
+        f"({report.seconds:.1f} s)")
+
+
 main.add_command(load_vector)
