@@ -12,7 +12,7 @@ test: setup
 
 lint: setup
 	.venv/bin/ruff check .
-	.venv/bin/ruff format --check landgrid processes flows providers tests bench
+	.venv/bin/ruff format --check .
 
 clean:
 	rm -rf var

@@ -60,8 +60,7 @@ def build(workdir: Path, size: int) -> tuple[Settings, object]:
     products_dir = workdir / "products-def"
     products_dir.mkdir(parents=True, exist_ok=True)
     (products_dir / f"{PID}.yml").write_text(yaml.safe_dump(product.model_dump(mode="json")))
-    settings = Settings(data_dir=workdir, products_dir=products_dir,
-                        coverage_max_pixels=16_777_216)
+    settings = Settings(data_dir=workdir, products_dir=products_dir, coverage_max_pixels=16_777_216)
     store = settings.products_data_dir / f"{PID}.nc"
     if not store.exists():
         tif = workdir / f"{PID}.tif"
@@ -79,8 +78,9 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=20000)
     ap.add_argument("--window", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--workdir", type=Path,
-                    default=Path(tempfile.gettempdir()) / "landgrid-bench-coverages")
+    ap.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "landgrid-bench-coverages"
+    )
     args = ap.parse_args()
     settings, product = build(args.workdir, args.size)
     store = settings.products_data_dir / f"{PID}.nc"
@@ -107,6 +107,7 @@ def main() -> None:
         def fast_json(a: np.ndarray) -> bytes:
             return orjson.dumps(a, option=orjson.OPT_SERIALIZE_NUMPY)
     except ImportError:  # orjson comes with Prefect; our own encoder otherwise
+
         def fast_json(a: np.ndarray) -> bytes:
             return covjson.values_json(a, 255)
 
@@ -117,14 +118,19 @@ def main() -> None:
         "png": lambda: encode.png(raw_read(), plan),
     }
     stock = _stock(store, x0, y1, w)
-    print(f"\nwindow {args.window} x {args.window} px of a {args.size} x {args.size} product, "
-          f"median of {args.repeat}")
-    print(f"{'format':8} {'endpoint':>10} {'raw':>10} {'ratio':>7} {'stock':>10} "
-          f"{'stock/ours':>11}")
+    print(
+        f"\nwindow {args.window} x {args.window} px of a {args.size} x {args.size} product, "
+        f"median of {args.repeat}"
+    )
+    print(
+        f"{'format':8} {'endpoint':>10} {'raw':>10} {'ratio':>7} {'stock':>10} {'stock/ours':>11}"
+    )
     for name, raw_fn in raw.items():
+
         def endpoint(name: str = name) -> None:
-            r = client.get(f"/collections/{PID}/coverage", query_string={"subset": subset,
-                                                                          "f": name})
+            r = client.get(
+                f"/collections/{PID}/coverage", query_string={"subset": subset, "f": name}
+            )
             assert r.status_code == 200, r.get_data(as_text=True)[:300]
 
         ours = _median(endpoint, args.repeat)
@@ -132,18 +138,25 @@ def main() -> None:
         line = f"{name:8} {ours * 1000:9.0f}ms {base * 1000:9.0f}ms {ours / base:6.2f}x"
         if name in stock:
             s = stock[name]
-            line += (f" {s * 1000:9.0f}ms {s / ours:10.1f}x" if isinstance(s, float)
-                     else f"  {s}")
+            line += f" {s * 1000:9.0f}ms {s / ours:10.1f}x" if isinstance(s, float) else f"  {s}"
         print(line)
-    side = int(settings.coverage_max_pixels ** 0.5)
+    side = int(settings.coverage_max_pixels**0.5)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    r = client.get(f"/collections/{PID}/coverage",
-                   query_string={"f": "covjson", "subset": f"X({x0}:{x0 + side * 10})",
-                                 "width": str(side), "height": str(side)})
+    r = client.get(
+        f"/collections/{PID}/coverage",
+        query_string={
+            "f": "covjson",
+            "subset": f"X({x0}:{x0 + side * 10})",
+            "width": str(side),
+            "height": str(side),
+        },
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"\nlimit-size response ({side} x {side} px CoverageJSON, status {r.status_code}, "
-          f"{len(r.get_data()) / 1e6:.0f} MB): peak RSS {peak / 1024:.0f} MB "
-          f"(was {before / 1024:.0f} MB before it)")
+    print(
+        f"\nlimit-size response ({side} x {side} px CoverageJSON, status {r.status_code}, "
+        f"{len(r.get_data()) / 1e6:.0f} MB): peak RSS {peak / 1024:.0f} MB "
+        f"(was {before / 1024:.0f} MB before it)"
+    )
 
 
 def _stock(store: Path, x0: float, y1: float, w: float) -> dict[str, float | str]:
@@ -152,19 +165,28 @@ def _stock(store: Path, x0: float, y1: float, w: float) -> dict[str, float | str
     try:
         from pygeoapi.provider.xarray_ import XarrayProvider
 
-        provider = XarrayProvider({
-            "name": "xarray", "type": "coverage", "data": str(store), "x_field": "x",
-            "y_field": "y", "time_field": "time",
-            "format": {"name": "netcdf", "mimetype": "application/x-netcdf"}})
+        provider = XarrayProvider(
+            {
+                "name": "xarray",
+                "type": "coverage",
+                "data": str(store),
+                "x_field": "x",
+                "y_field": "y",
+                "time_field": "time",
+                "format": {"name": "netcdf", "mimetype": "application/x-netcdf"},
+            }
+        )
     except Exception as e:  # report, do not abort the benchmark
         return {"nc": f"failed: {e}"[:60], "covjson": f"failed: {e}"[:60]}
     subsets = {"x": [x0, x0 + w], "y": [y1 - w, y1]}
     for name, fmt in (("nc", "netcdf"), ("covjson", "json")):
         try:
+
             def run(fmt: str = fmt) -> None:
                 result = provider.query(subsets=subsets, format_=fmt)
                 if fmt == "json":
                     json.dumps(result)
+
             out[name] = _median(run, 1 if name == "covjson" else 3)
         except Exception as e:  # report, do not abort the benchmark
             out[name] = f"failed: {type(e).__name__}: {e}"[:80]

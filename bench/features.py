@@ -53,21 +53,24 @@ def build_table(url: str, side: int) -> None:
     codes = generate_year(2021, 7, side, side, scale=0.1)
     buffer = io.StringIO()
     for row in range(side):
-        buffer.write("".join(f"{row * side + col + 1}\t{row}\t{col}\t{codes[row, col]}\n"
-                             for col in range(side)))
+        buffer.write(
+            "".join(
+                f"{row * side + col + 1}\t{row}\t{col}\t{codes[row, col]}\n" for col in range(side)
+            )
+        )
     buffer.seek(0)
     with engine(url).begin() as conn:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE}")
         conn.exec_driver_sql("CREATE TEMP TABLE cells (id int, r int, c int, code smallint)")
-        conn.connection.dbapi_connection.cursor().copy_expert(
-            "COPY cells FROM STDIN", buffer)
+        conn.connection.dbapi_connection.cursor().copy_expert("COPY cells FROM STDIN", buffer)
         conn.exec_driver_sql(
             f"CREATE TABLE {TABLE} AS SELECT id::bigint AS id, code,"
             " (ARRAY['sealed','needle','broadleaf','evergreen','shrubs','grass','crops',"
             "'lichens','sparse','water','snow'])[code] AS label,"
             f" ST_Multi(ST_MakeEnvelope({X0} + c * {SIZE}, {Y0} - (r + 1) * {SIZE},"
             f" {X0} + (c + 1) * {SIZE}, {Y0} - r * {SIZE}, 3035))::geometry(MultiPolygon, 3035)"
-            " AS geom FROM cells")
+            " AS geom FROM cells"
+        )
         conn.exec_driver_sql(f"ALTER TABLE {TABLE} ADD PRIMARY KEY (id)")
         conn.exec_driver_sql(f"CREATE INDEX ON {TABLE} USING gist (geom)")
         conn.exec_driver_sql(f"CREATE INDEX ON {TABLE} (code)")
@@ -82,27 +85,64 @@ def stock_server(stack: Stack, settings: Settings, port: int) -> None:
     config = yaml.safe_load(settings.pygeoapi_config.read_text())
     config["server"]["url"] = f"http://127.0.0.1:{port}"
     config["server"].pop("manager", None)
-    config["resources"] = {TABLE: {
-        "type": "collection", "title": TABLE, "description": TABLE, "keywords": [],
-        "extents": {"spatial": {"bbox": [-180, -90, 180, 90]}},
-        "providers": [{
-            "type": "feature", "name": "PostgreSQL", "id_field": "id", "table": TABLE,
-            "geom_field": "geom", "storage_crs": "http://www.opengis.net/def/crs/EPSG/0/3035",
-            "always_xy": True,
-            "data": {"host": env["PGHOST"], "port": env["PGPORT"], "dbname": env["PGDATABASE"],
-                     "user": env["PGUSER"], "password": env["PGPASSWORD"]},
-        }],
-    }}
+    config["resources"] = {
+        TABLE: {
+            "type": "collection",
+            "title": TABLE,
+            "description": TABLE,
+            "keywords": [],
+            "extents": {"spatial": {"bbox": [-180, -90, 180, 90]}},
+            "providers": [
+                {
+                    "type": "feature",
+                    "name": "PostgreSQL",
+                    "id_field": "id",
+                    "table": TABLE,
+                    "geom_field": "geom",
+                    "storage_crs": "http://www.opengis.net/def/crs/EPSG/0/3035",
+                    "always_xy": True,
+                    "data": {
+                        "host": env["PGHOST"],
+                        "port": env["PGPORT"],
+                        "dbname": env["PGDATABASE"],
+                        "user": env["PGUSER"],
+                        "password": env["PGPASSWORD"],
+                    },
+                }
+            ],
+        }
+    }
     config_path = settings.data_dir / "stock-pygeoapi.yml"
     config_path.write_text(yaml.safe_dump(config))
     openapi_path = settings.data_dir / "stock-openapi.yml"
     run_env = {**env, "PYGEOAPI_CONFIG": str(config_path), "PYGEOAPI_OPENAPI": str(openapi_path)}
-    subprocess.run([str(stack.bin / "pygeoapi"), "openapi", "generate", str(config_path),
-                    "--output-file", str(openapi_path)], env=run_env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            str(stack.bin / "pygeoapi"),
+            "openapi",
+            "generate",
+            str(config_path),
+            "--output-file",
+            str(openapi_path),
+        ],
+        env=run_env,
+        check=True,
+        capture_output=True,
+    )
     stack.env = run_env
-    stack.spawn("stock-web", [str(stack.bin / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                              "--workers", "2", "--threads", "4", "pygeoapi.flask_app:APP"])
+    stack.spawn(
+        "stock-web",
+        [
+            str(stack.bin / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "pygeoapi.flask_app:APP",
+        ],
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -139,13 +179,18 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    total = args.side ** 2
+    total = args.side**2
     base_dir = Path(tempfile.mkdtemp(prefix="landgrid-bench-"))
     base_dir.chmod(0o755)
     port, stock_port = free_port(), free_port()
-    settings = Settings(data_dir=base_dir / "var", pg_port=free_port(), port=port,
-                        prefect_port=free_port(), public_url=f"http://127.0.0.1:{port}",
-                        demo_size=200)
+    settings = Settings(
+        data_dir=base_dir / "var",
+        pg_port=free_port(),
+        port=port,
+        prefect_port=free_port(),
+        public_url=f"http://127.0.0.1:{port}",
+        demo_size=200,
+    )
     stack = Stack(settings, lambda m: print(f"  {m}"))
     try:
         stack.start_database()
@@ -153,9 +198,10 @@ def main() -> None:
         started = time.perf_counter()
         build_table(settings.db_url(), args.side)
         print(f"  built in {time.perf_counter() - started:.0f} s")
-        write_vector_product(VectorProduct(id=TABLE, title=TABLE, table=TABLE,
-                                           storage_crs="EPSG:3035"),
-                             settings.data_dir / "vector-products")
+        write_vector_product(
+            VectorProduct(id=TABLE, title=TABLE, table=TABLE, storage_crs="EPSG:3035"),
+            settings.data_dir / "vector-products",
+        )
         stack.up()
         stock_server(stack, settings, stock_port)
         ours = f"{settings.url}/collections/{TABLE}/items"
@@ -164,32 +210,55 @@ def main() -> None:
         deep_id = int(total * DEEP)
         # a bbox of 5 x 5 km inside the table, in CRS84
         bbox = "9.77,47.30,9.83,47.34"
-        box = ("ST_Intersects(geom, ST_Transform(ST_MakeEnvelope(9.77, 47.30, 9.83, 47.34,"
-               " 4326), 3035))")
+        box = (
+            "ST_Intersects(geom, ST_Transform(ST_MakeEnvelope(9.77, 47.30, 9.83, 47.34,"
+            " 4326), 3035))"
+        )
         cases = [
             ("limit=100", {"limit": 100}, {"limit": 100}, raw_sql(100)),
             ("limit=1000", {"limit": 1000}, {"limit": 1000}, raw_sql(1000)),
-            ("bbox, limit=1000", {"limit": 1000, "bbox": bbox},
-             {"limit": 1000, "bbox": bbox}, raw_sql(1000, box)),
-            ("CQL2 code=3, limit=100", {"limit": 100, "filter": "code=3"},
-             {"limit": 100, "filter": "code=3"}, raw_sql(100, "code = 3")),
-            (f"deep page ({DEEP:.0%}), limit=100",
-             {"limit": 100, "cursor": encode("n", [deep_id])},
-             {"limit": 100, "offset": deep_id}, raw_sql(100, order_from=deep_id)),
+            (
+                "bbox, limit=1000",
+                {"limit": 1000, "bbox": bbox},
+                {"limit": 1000, "bbox": bbox},
+                raw_sql(1000, box),
+            ),
+            (
+                "CQL2 code=3, limit=100",
+                {"limit": 100, "filter": "code=3"},
+                {"limit": 100, "filter": "code=3"},
+                raw_sql(100, "code = 3"),
+            ),
+            (
+                f"deep page ({DEEP:.0%}), limit=100",
+                {"limit": 100, "cursor": encode("n", [deep_id])},
+                {"limit": 100, "offset": deep_id},
+                raw_sql(100, order_from=deep_id),
+            ),
         ]
-        print(f"\n{'query':32}{'ours ms':>9}{'stock ms':>10}{'raw ms':>8}"
-              f"{'ours/raw':>10}{'stock/ours':>11}{'ours req/s':>11}")
+        print(
+            f"\n{'query':32}{'ours ms':>9}{'stock ms':>10}{'raw ms':>8}"
+            f"{'ours/raw':>10}{'stock/ours':>11}{'ours req/s':>11}"
+        )
         results = {}
         for name, ours_params, stock_params, sql in cases:
-            mine = timed(lambda p=ours_params: requests.get(ours, params=p, timeout=120)
-                         .raise_for_status(), args.repeat)
-            theirs = timed(lambda p=stock_params: requests.get(stock, params=p, timeout=300)
-                           .raise_for_status(), max(3, args.repeat // 3))
+            mine = timed(
+                lambda p=ours_params: requests.get(ours, params=p, timeout=120).raise_for_status(),
+                args.repeat,
+            )
+            theirs = timed(
+                lambda p=stock_params: requests.get(
+                    stock, params=p, timeout=300
+                ).raise_for_status(),
+                max(3, args.repeat // 3),
+            )
             with db.connect() as conn:
                 raw = timed(lambda s=sql: conn.exec_driver_sql(s).scalar(), args.repeat)
             results[name] = mine
-            print(f"{name:32}{mine * 1e3:9.1f}{theirs * 1e3:10.1f}{raw * 1e3:8.1f}"
-                  f"{mine / raw:10.2f}{theirs / mine:11.1f}{1 / mine:11.0f}")
+            print(
+                f"{name:32}{mine * 1e3:9.1f}{theirs * 1e3:10.1f}{raw * 1e3:8.1f}"
+                f"{mine / raw:10.2f}{theirs / mine:11.1f}{1 / mine:11.0f}"
+            )
         first, deep = results["limit=100"], results[f"deep page ({DEEP:.0%}), limit=100"]
         print(f"\ndeep page / first page (ours): {deep / first:.2f} (goal <= 1.2)")
     finally:

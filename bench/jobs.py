@@ -62,16 +62,21 @@ def wait_job(base: str, job_id: str, timeout: float = 600) -> str:
 
 def ours_async(base: str) -> float:
     started = time.perf_counter()
-    r = requests.post(f"{base}/processes/echo/execution", json={"inputs": {"echoInput": "x"}},
-                      headers={"Prefer": "respond-async"}, timeout=60)
+    r = requests.post(
+        f"{base}/processes/echo/execution",
+        json={"inputs": {"echoInput": "x"}},
+        headers={"Prefer": "respond-async"},
+        timeout=60,
+    )
     assert wait_job(base, r.json()["jobID"]) == "successful"
     return time.perf_counter() - started
 
 
 def ours_sync(base: str) -> float:
     started = time.perf_counter()
-    r = requests.post(f"{base}/processes/echo/execution", json={"inputs": {"echoInput": "x"}},
-                      timeout=60)
+    r = requests.post(
+        f"{base}/processes/echo/execution", json={"inputs": {"echoInput": "x"}}, timeout=60
+    )
     assert r.status_code == 200
     return time.perf_counter() - started
 
@@ -95,8 +100,10 @@ def bare_prefect(stack: Stack, runs: int) -> list[float]:
         " entrypoint_type=EntrypointType.MODULE_PATH).apply()\n"
     )
     subprocess.run([str(stack.bin / "python"), "-c", script], env=env, check=True)
-    stack.spawn("stock-worker", [str(stack.bin / "prefect"), "worker", "start", "--pool",
-                                 STOCK_POOL, "--type", "process"])
+    stack.spawn(
+        "stock-worker",
+        [str(stack.bin / "prefect"), "worker", "start", "--pool", STOCK_POOL, "--type", "process"],
+    )
     timer = (
         "import sys, time, uuid\n"
         "from prefect.deployments import run_deployment\n"
@@ -113,8 +120,13 @@ def bare_prefect(stack: Stack, runs: int) -> list[float]:
         "    assert run.state.is_completed(), run.state\n"
         "    print(time.perf_counter() - t, flush=True)\n"
     )
-    out = subprocess.run([str(stack.bin / "python"), "-c", timer], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(stack.bin / "python"), "-c", timer],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return [float(line) for line in out.split()]
 
 
@@ -125,9 +137,12 @@ def burst(base: str, count: int) -> tuple[float, int, int]:
     def submit(i: int) -> str | None:
         nonlocal errors
         try:
-            r = requests.post(f"{base}/processes/echo/execution",
-                              json={"inputs": {"echoInput": str(i)}},
-                              headers={"Prefer": "respond-async"}, timeout=120)
+            r = requests.post(
+                f"{base}/processes/echo/execution",
+                json={"inputs": {"echoInput": str(i)}},
+                headers={"Prefer": "respond-async"},
+                timeout=120,
+            )
             r.raise_for_status()
             return r.json()["jobID"]
         except requests.RequestException:
@@ -152,9 +167,14 @@ def main() -> None:
     base_dir = Path(tempfile.mkdtemp(prefix="landgrid-bench-"))
     base_dir.chmod(0o755)
     port = free_port()
-    settings = Settings(data_dir=base_dir / "var", pg_port=free_port(), port=port,
-                        prefect_port=free_port(), public_url=f"http://127.0.0.1:{port}",
-                        demo_size=200)
+    settings = Settings(
+        data_dir=base_dir / "var",
+        pg_port=free_port(),
+        port=port,
+        prefect_port=free_port(),
+        public_url=f"http://127.0.0.1:{port}",
+        demo_size=200,
+    )
     stack = Stack(settings, lambda m: print(f"  {m}"))
     try:
         print("starting a throwaway stack ...")
@@ -173,15 +193,20 @@ def main() -> None:
         shutil.rmtree(base_dir, ignore_errors=True)
     print("\ntrivial job, submit -> successful (seconds)")
     print(f"{'':24}{'p50':>8}{'p95':>8}")
-    for name, values in (("ours async (warm worker)", asyncs), ("bare Prefect (stock)", stock),
-                         ("ours sync (in web proc)", syncs)):
-        print(f"{name:24}{p(values, .5):8.3f}{p(values, .95):8.3f}")
+    for name, values in (
+        ("ours async (warm worker)", asyncs),
+        ("bare Prefect (stock)", stock),
+        ("ours sync (in web proc)", syncs),
+    ):
+        print(f"{name:24}{p(values, 0.5):8.3f}{p(values, 0.95):8.3f}")
     ratio = statistics.median(stock) / statistics.median(asyncs)
     print(f"\nasync: bare Prefect / ours = {ratio:.1f}x")
     overhead = statistics.median(syncs) - statistics.median(direct)
     print(f"sync overhead over a direct call: {overhead * 1000:.0f} ms (goal < 50 ms)")
-    print(f"burst: {args.burst} jobs in {wall:.1f} s, {errors} submission errors, {lost} lost "
-          f"(goal: all successful in < 60 s, 0 lost)")
+    print(
+        f"burst: {args.burst} jobs in {wall:.1f} s, {errors} submission errors, {lost} lost "
+        f"(goal: all successful in < 60 s, 0 lost)"
+    )
     if port_in_use(port):
         print("warning: web port still in use after stop")
 

@@ -49,14 +49,18 @@ def _on_failure(flow: Flow, flow_run: FlowRun, state: State) -> None:
     else:
         exception = {"type": "NoApplicableCode", "status": 500}
     reason = (str(exc) if exc else "") or (type(exc).__name__ if exc else state.message or "")
-    _store().finish(flow_run.parameters["job_id"], "failed", f"failed: {reason}",
-                    {"exception": exception})
+    _store().finish(
+        flow_run.parameters["job_id"], "failed", f"failed: {reason}", {"exception": exception}
+    )
 
 
 def _on_crashed(flow: Flow, flow_run: FlowRun, state: State) -> None:
-    _store().finish(flow_run.parameters["job_id"], "failed",
-                    f"crashed: {state.message or 'the flow run crashed'}",
-                    {"exception": {"type": "NoApplicableCode", "status": 500}})
+    _store().finish(
+        flow_run.parameters["job_id"],
+        "failed",
+        f"crashed: {state.message or 'the flow run crashed'}",
+        {"exception": {"type": "NoApplicableCode", "status": 500}},
+    )
 
 
 def _on_cancellation(flow: Flow, flow_run: FlowRun, state: State) -> None:

@@ -39,8 +39,9 @@ class Worker:
     def __init__(self, settings: Settings, threads: int | None = None) -> None:
         self.settings = settings
         self.name = f"landgrid-{socket.gethostname()}"
-        self.pool = ThreadPoolExecutor(threads or settings.worker_threads,
-                                       thread_name_prefix="flow-run")
+        self.pool = ThreadPoolExecutor(
+            threads or settings.worker_threads, thread_name_prefix="flow-run"
+        )
         self.slots = threads or settings.worker_threads
         self.running: dict[str, Future] = {}
         self.stopping = threading.Event()
@@ -54,8 +55,11 @@ class Worker:
         with get_client(sync_client=True) as client:
             while not self.stopping.is_set():
                 if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
-                    client.send_worker_heartbeat(self.settings.work_pool, self.name,
-                                                 heartbeat_interval_seconds=HEARTBEAT_SECONDS)
+                    client.send_worker_heartbeat(
+                        self.settings.work_pool,
+                        self.name,
+                        heartbeat_interval_seconds=HEARTBEAT_SECONDS,
+                    )
                     last_beat = time.monotonic()
                 if self.free_slots() > 0:
                     self.claim(client)
@@ -64,7 +68,8 @@ class Worker:
 
     def claim(self, client) -> None:
         scheduled = client.get_scheduled_flow_runs_for_work_pool(
-            self.settings.work_pool, scheduled_before=datetime.now(UTC))
+            self.settings.work_pool, scheduled_before=datetime.now(UTC)
+        )
         for response in scheduled[: self.free_slots()]:
             flow_run = response.flow_run
             result = client.set_flow_run_state(flow_run.id, Pending())
@@ -76,8 +81,9 @@ class Worker:
     @staticmethod
     def execute(flow_run: FlowRun) -> None:
         try:
-            run_flow(ogc_process, flow_run=flow_run, parameters=flow_run.parameters,
-                     return_type="state")
+            run_flow(
+                ogc_process, flow_run=flow_run, parameters=flow_run.parameters, return_type="state"
+            )
         except BaseException:  # the engine recorded the state; keep the worker alive
             LOGGER.exception("flow run %s ended with an error", flow_run.id)
 

@@ -104,8 +104,7 @@ def ingest(product_id: str, year: int, source: str) -> None:
         create_store(product, store)
     with progress_bar(f"ingest {product.id} {year}", console) as progress:
         report = ingest_year(product, store, source, year, progress)
-    say(f"{product.id} {year}: ingested from {source} into {store} "
-        f"({report.seconds:.1f} s)")
+    say(f"{product.id} {year}: ingested from {source} into {store} ({report.seconds:.1f} s)")
 
 
 main.add_command(load_vector)

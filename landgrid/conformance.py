@@ -76,7 +76,8 @@ PROCESSES = [
 def conformance_classes(resources: dict[str, Any], editable: bool = False) -> list[str]:
     provider_types = {
         provider.get("type")
-        for resource in resources.values() if resource.get("type") == "collection"
+        for resource in resources.values()
+        if resource.get("type") == "collection"
         for provider in resource.get("providers", [])
     }
     classes = list(COMMON)
@@ -95,8 +96,7 @@ def wants_html() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
-def conformance_blueprint(resources: dict[str, Any],
-                          editable: Callable[[], bool]) -> Blueprint:
+def conformance_blueprint(resources: dict[str, Any], editable: Callable[[], bool]) -> Blueprint:
     """``resources``: pygeoapi's live resource list (products registered while running are
     added to it); ``editable``: whether some vector product accepts transactions (Part 4)."""
     bp = Blueprint("landgrid_conformance", __name__)

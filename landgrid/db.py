@@ -9,5 +9,4 @@ from sqlalchemy import Engine, create_engine
 
 @cache
 def engine(url: str) -> Engine:
-    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True,
-                         pool_recycle=1800)
+    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)

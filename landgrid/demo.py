@@ -52,8 +52,9 @@ def load_demo(settings: Settings, say: Say, bar: BarFactory = _no_bar) -> None:
                     ingest_year(product, store, source, year, progress)
         say(f"demo raster product {product.id}: years {product.years} in {store}")
     year = max(product.years)
-    count = load_landcover_polygons(db, DEMO_POLYGONS, product.crs.to_epsg(),
-                                    _polygons(product, store, year))
+    count = load_landcover_polygons(
+        db, DEMO_POLYGONS, product.crs.to_epsg(), _polygons(product, store, year)
+    )
     say(f"demo vector product {DEMO_POLYGONS}: {count} polygons of {year}")
 
 

@@ -33,14 +33,16 @@ def check_prefect(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
         down = {"status": "down", "error": str(exc).splitlines()[0]}
         return down, {"status": "unknown", "error": "Prefect API is down"}
     try:
-        workers = requests.post(f"{api}/work_pools/{settings.work_pool}/workers/filter",
-                                json={}, timeout=2)
+        workers = requests.post(
+            f"{api}/work_pools/{settings.work_pool}/workers/filter", json={}, timeout=2
+        )
         workers.raise_for_status()
     except requests.RequestException as exc:
         return {"status": "ok"}, {"status": "down", "error": str(exc).splitlines()[0]}
     now = datetime.now(UTC)
     alive = [
-        w["name"] for w in workers.json()
+        w["name"]
+        for w in workers.json()
         if now - datetime.fromisoformat(w["last_heartbeat_time"]) < WORKER_FRESH
     ]
     worker = {"status": "ok" if alive else "down", "workers": alive, "pool": settings.work_pool}

@@ -80,8 +80,11 @@ class JobStore:
             if job.idempotency_key is None:
                 raise
             with self.session() as session:
-                existing = session.scalar(select(Job).where(
-                    Job.owner == job.owner, Job.idempotency_key == job.idempotency_key))
+                existing = session.scalar(
+                    select(Job).where(
+                        Job.owner == job.owner, Job.idempotency_key == job.idempotency_key
+                    )
+                )
             if existing is None:
                 raise
             return existing, False
@@ -112,25 +115,30 @@ class JobStore:
                 query = query.where(duration <= jobs.max_duration)
         if jobs.after:
             created, job_id = jobs.after
-            query = query.where(or_(Job.created < created,
-                                    and_(Job.created == created, Job.id < job_id)))
+            query = query.where(
+                or_(Job.created < created, and_(Job.created == created, Job.id < job_id))
+            )
         query = query.order_by(Job.created.desc(), Job.id.desc()).limit(jobs.limit + 1)
         with self.session() as session:
             return list(session.scalars(query).all())
 
     def open_jobs(self) -> Sequence[Job]:
         with self.session() as session:
-            return session.scalars(select(Job).where(Job.status.in_(("accepted", "running"))))\
-                .all()
+            return session.scalars(select(Job).where(Job.status.in_(("accepted", "running")))).all()
 
     def pending_notifications(self, limit: int = 50) -> Sequence[Job]:
-        query = select(Job).where(
-            Job.subscriber.is_not(None),
-            or_(Job.notified.is_(None), Job.notified != Job.status),
-            Job.status != "accepted", Job.status != "dismissed",
-            Job.notify_attempts < 6,
-            or_(Job.notify_after.is_(None), Job.notify_after <= func.now()),
-        ).limit(limit)
+        query = (
+            select(Job)
+            .where(
+                Job.subscriber.is_not(None),
+                or_(Job.notified.is_(None), Job.notified != Job.status),
+                Job.status != "accepted",
+                Job.status != "dismissed",
+                Job.notify_attempts < 6,
+                or_(Job.notify_after.is_(None), Job.notify_after <= func.now()),
+            )
+            .limit(limit)
+        )
         with self.session() as session:
             return session.scalars(query).all()
 
@@ -152,13 +160,21 @@ class JobStore:
     def mark_running(self, job_id: str, flow_run_id: str | None = None) -> bool:
         """Start (or, after a retry in the Prefect UI, restart) a job; never a dismissed or
         successful one."""
-        values: dict[str, Any] = {"status": "running", "started": now(), "message": "running",
-                                  "progress": 0, "runner": this_runner(), "finished": None,
-                                  "results": None, "updated": now()}
+        values: dict[str, Any] = {
+            "status": "running",
+            "started": now(),
+            "message": "running",
+            "progress": 0,
+            "runner": this_runner(),
+            "finished": None,
+            "results": None,
+            "updated": now(),
+        }
         if flow_run_id:
             values["flow_run_id"] = flow_run_id
-        query = update(Job).where(Job.id == job_id,
-                                  Job.status.in_(("accepted", "running", "failed")))
+        query = update(Job).where(
+            Job.id == job_id, Job.status.in_(("accepted", "running", "failed"))
+        )
         with self.session() as session:
             changed = session.execute(query.values(**values)).rowcount
             session.commit()
@@ -170,10 +186,15 @@ class JobStore:
             values["message"] = message[:1000]
         return self.update(job_id, **values)
 
-    def finish(self, job_id: str, status: str, message: str,
-               results: dict[str, Any] | None = None) -> bool:
-        values: dict[str, Any] = {"status": status, "message": message[:1000],
-                                  "finished": now(), "results": results}
+    def finish(
+        self, job_id: str, status: str, message: str, results: dict[str, Any] | None = None
+    ) -> bool:
+        values: dict[str, Any] = {
+            "status": status,
+            "message": message[:1000],
+            "finished": now(),
+            "results": results,
+        }
         if status == "successful":
             values["progress"] = 100
         return self.update(job_id, **values)

@@ -60,8 +60,9 @@ class Cluster:
     def ready(self) -> bool:
         return (self.directory / READY_MARKER).exists()
 
-    def _run(self, *args: str, check: bool = True,
-             timeout: float = 120) -> subprocess.CompletedProcess:
+    def _run(
+        self, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
         cmd = [str(self.bin / args[0]), *args[1:]]
         if self.as_user:
             cmd = ["runuser", "-u", self.as_user, "--", *cmd]
@@ -80,16 +81,30 @@ class Cluster:
             shutil.rmtree(self.directory)  # half-initialised by an interrupted start
         self.directory.mkdir(parents=True)
         self._chown(self.directory)
-        if self.as_user and subprocess.run(
-            ["runuser", "-u", self.as_user, "--", "test", "-w", str(self.directory)]
-        ).returncode != 0:
+        if (
+            self.as_user
+            and subprocess.run(
+                ["runuser", "-u", self.as_user, "--", "test", "-w", str(self.directory)]
+            ).returncode
+            != 0
+        ):
             raise StackError(
                 f"the '{self.as_user}' user cannot reach {self.directory} (a parent folder is "
                 "private): set LANDGRID_DATA_DIR to a folder it can enter, or set DATABASE_URL"
             )
         try:
-            self._run("initdb", "-D", str(self.directory), "-U", "postgres", "-A", "trust",
-                      "-E", "UTF8", "--no-sync")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.directory),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            )
         except subprocess.CalledProcessError as e:
             raise StackError(f"initdb failed: {e.stderr.strip().splitlines()[-1]}") from e
         except PermissionError as e:
@@ -122,8 +137,20 @@ class Cluster:
                 f"port {self.port} is taken by another program: stop it or set LANDGRID_PG_PORT"
             )
         log = self.directory / "server.log"
-        result = self._run("pg_ctl", "start", "-D", str(self.directory), "-w", "-t", "60",
-                           "-l", str(log), "-o", f"-p {self.port}", check=False)
+        result = self._run(
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.directory),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(log),
+            "-o",
+            f"-p {self.port}",
+            check=False,
+        )
         if result.returncode != 0:
             tail = log.read_text().strip().splitlines()[-1:] if log.exists() else []
             raise StackError(f"PostgreSQL did not start: {' '.join(tail) or result.stderr}")
@@ -134,18 +161,37 @@ class Cluster:
 
     def ensure_database(self, name: str, postgis: bool = False) -> None:
         """Create a database (and the PostGIS extension) if missing."""
-        psql = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                "-v", "ON_ERROR_STOP=1", "-qAt"]
-        exists = subprocess.run([*psql, "-d", "postgres", "-c",
-                                 f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-                                capture_output=True, text=True, check=True).stdout.strip()
+        psql = [
+            str(self.bin / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAt",
+        ]
+        exists = subprocess.run(
+            [*psql, "-d", "postgres", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         if not exists:
-            subprocess.run([*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'],
-                           capture_output=True, text=True, check=True)
+            subprocess.run(
+                [*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         if postgis:
-            result = subprocess.run([*psql, "-d", name, "-c",
-                                     "CREATE EXTENSION IF NOT EXISTS postgis"],
-                                    capture_output=True, text=True)
+            result = subprocess.run(
+                [*psql, "-d", name, "-c", "CREATE EXTENSION IF NOT EXISTS postgis"],
+                capture_output=True,
+                text=True,
+            )
             if result.returncode != 0:
                 raise StackError(
                     "PostGIS is not installed for this PostgreSQL "

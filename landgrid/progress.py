@@ -13,8 +13,12 @@ ProgressFn = Callable[[int, int], None]
 
 @contextmanager
 def progress_bar(description: str, console: Console | None = None) -> Iterator[ProgressFn]:
-    columns = (TextColumn("[cyan]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("[cyan]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console or Console(stderr=True), transient=False) as bar:
         task = bar.add_task(description, total=None)
 

@@ -46,11 +46,15 @@ def coverage_collection(product: RasterProduct, store: Path) -> dict[str, Any]:
     from landgrid.coverage.describe import links
 
     years = sorted(product.years)
-    temporal = {
-        "begin": f"{years[0]}-01-01T00:00:00Z",
-        "end": f"{years[-1]}-12-31T23:59:59Z",
-        "default": f"{years[-1]}-01-01T00:00:00Z",
-    } if years else None
+    temporal = (
+        {
+            "begin": f"{years[0]}-01-01T00:00:00Z",
+            "end": f"{years[-1]}-12-31T23:59:59Z",
+            "default": f"{years[-1]}-01-01T00:00:00Z",
+        }
+        if years
+        else None
+    )
     return {
         "type": "collection",
         "title": product.title,
@@ -61,12 +65,14 @@ def coverage_collection(product: RasterProduct, store: Path) -> dict[str, Any]:
             "spatial": {"bbox": wgs84_bbox(product), "crs": CRS84},
             "temporal": temporal,
         },
-        "providers": [{
-            "type": "coverage",
-            "name": "providers.coverage.LandgridCoverageProvider",
-            "data": str(store),
-            "product": product.model_dump(mode="json"),
-        }],
+        "providers": [
+            {
+                "type": "coverage",
+                "name": "providers.coverage.LandgridCoverageProvider",
+                "data": str(store),
+                "product": product.model_dump(mode="json"),
+            }
+        ],
     }
 
 
@@ -108,8 +114,9 @@ def write_openapi(settings: Settings, config: Path) -> Path:
             from landgrid.auth.openapi import add_security
             from landgrid.auth.policy import Policy
 
-            document = add_security(yaml.safe_load(content), settings,
-                                    Policy.load(settings.auth_policy))
+            document = add_security(
+                yaml.safe_load(content), settings, Policy.load(settings.auth_policy)
+            )
             content = yaml.safe_dump(document, sort_keys=False)
         _write_if_changed(target, content)
     return target

@@ -38,41 +38,58 @@ class Settings(BaseSettings):
     pygeoapi_config: Path = PROJECT_ROOT / "pygeoapi-config.yml"
     products_dir: Path = PROJECT_ROOT / "config" / "products"
     sync_threads: int = Field(default=4, description="threads per web worker for sync jobs")
-    sync_wait: float = Field(default=30, description="seconds a sync request waits before "
-                             "it answers 201 and the job carries on asynchronously")
+    sync_wait: float = Field(
+        default=30,
+        description="seconds a sync request waits before "
+        "it answers 201 and the job carries on asynchronously",
+    )
     sync_wait_max: float = 300
     worker_threads: int = Field(default=4, description="flow runs one worker runs at once")
     worker_poll: float = Field(default=0.5, description="seconds between worker polls")
     reconcile_interval: float = Field(default=5, description="seconds between reconciler passes")
-    stuck_after: float = Field(default=120, description="seconds in Pending/Cancelling or "
-                               "accepted-without-run before the reconciler repairs a job")
+    stuck_after: float = Field(
+        default=120,
+        description="seconds in Pending/Cancelling or "
+        "accepted-without-run before the reconciler repairs a job",
+    )
     demo_size: int = Field(default=2000, description="demo raster width/height in pixels")
     demo_seed: int = 2018
     coverage_max_pixels: int = Field(
-        default=16_777_216, gt=0,
+        default=16_777_216,
+        gt=0,
         description="most pixels (width x height x years) one coverage response may hold; "
-                    "bigger areas go through the 'extract' process")
+        "bigger areas go through the 'extract' process",
+    )
     aoi_max_km2: float = Field(
-        default=2500, gt=0,
+        default=2500,
+        gt=0,
         description="largest area of interest of the land-cover processes (extract, "
-                    "change-detection, vectorize), measured in equal-area EPSG:6933")
+        "change-detection, vectorize), measured in equal-area EPSG:6933",
+    )
 
     env: Literal["development", "production"] = Field(
-        default="development", description="production refuses to start without a provider")
+        default="development", description="production refuses to start without a provider"
+    )
     auth_mode: Literal["open", "oidc"] = Field(
-        default="open", description="open: no authentication, everyone is the local admin "
-                                    "'anonymous' (development only); oidc: bearer tokens")
+        default="open",
+        description="open: no authentication, everyone is the local admin "
+        "'anonymous' (development only); oidc: bearer tokens",
+    )
     oidc_issuer: str | None = Field(default=None, description="issuer URL (discovery)")
     oidc_audience: str | None = Field(default=None, description="our `aud` in access tokens")
     oidc_client_id: str | None = Field(default=None, description="introspection and login")
     oidc_client_secret: str | None = None
-    oidc_algorithms: str = Field(default="RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,"
-                                 "ES512,EdDSA", description="accepted JWT algorithms "
-                                 "(asymmetric only: 'none' and HS* are always refused)")
+    oidc_algorithms: str = Field(
+        default="RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,ES512,EdDSA",
+        description="accepted JWT algorithms (asymmetric only: 'none' and HS* are always refused)",
+    )
     oidc_leeway: int = Field(default=30, ge=0, le=300, description="clock skew, seconds")
     jwks_ttl: float = Field(default=3600, description="seconds a fetched JWKS is trusted")
-    introspection_ttl: float = Field(default=30, description="seconds an introspection "
-                                     "answer is reused (revocation shows after at most this)")
+    introspection_ttl: float = Field(
+        default=30,
+        description="seconds an introspection "
+        "answer is reused (revocation shows after at most this)",
+    )
     auth_policy: Path = PROJECT_ROOT / "config" / "auth-policy.yml"
     secret_key: str | None = Field(default=None, description="signs browser session cookies")
 

@@ -30,8 +30,9 @@ class LandCoverPolygon:
     geometry: MultiPolygon
 
 
-def polygonize(codes: np.ndarray, transform: Affine, labels: dict[int, str], year: int,
-               nodata: int) -> Iterator[LandCoverPolygon]:
+def polygonize(
+    codes: np.ndarray, transform: Affine, labels: dict[int, str], year: int, nodata: int
+) -> Iterator[LandCoverPolygon]:
     """Connected pixels of one class (4-connectivity) as polygons; nodata is left out."""
     for geom, value in shapes(codes, mask=codes != nodata, transform=transform, connectivity=4):
         code = int(value)
@@ -49,21 +50,28 @@ def _copy_rows(polygons: Iterable[LandCoverPolygon], srid: int) -> io.StringIO:
     return buffer
 
 
-def load_landcover_polygons(engine: Engine, table: str, srid: int,
-                            polygons: Iterable[LandCoverPolygon], batch: int = 5000,
-                            progress: Callable[[int], None] | None = None) -> int:
+def load_landcover_polygons(
+    engine: Engine,
+    table: str,
+    srid: int,
+    polygons: Iterable[LandCoverPolygon],
+    batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """(Re)create ``table`` and fill it; all or nothing, in one transaction."""
     if not TABLE_NAME.match(table):
         raise ValueError(f"invalid table name {table!r}")
     count = 0
     with engine.begin() as conn:
         conn.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
-        conn.execute(text(
-            f'CREATE TABLE "{table}" ('
-            " id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-            " code smallint NOT NULL, label text NOT NULL, year smallint NOT NULL,"
-            f" area_m2 double precision NOT NULL, geom geometry(MultiPolygon, {srid}) NOT NULL)"
-        ))
+        conn.execute(
+            text(
+                f'CREATE TABLE "{table}" ('
+                " id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                " code smallint NOT NULL, label text NOT NULL, year smallint NOT NULL,"
+                f" area_m2 double precision NOT NULL, geom geometry(MultiPolygon, {srid}) NOT NULL)"
+            )
+        )
         cursor = conn.connection.dbapi_connection.cursor()
         chunk: list[LandCoverPolygon] = []
         for polygon in polygons:
@@ -79,8 +87,13 @@ def load_landcover_polygons(engine: Engine, table: str, srid: int,
     return count
 
 
-def _copy(cursor, table: str, srid: int, chunk: list[LandCoverPolygon],
-          progress: Callable[[int], None] | None) -> int:
+def _copy(
+    cursor,
+    table: str,
+    srid: int,
+    chunk: list[LandCoverPolygon],
+    progress: Callable[[int], None] | None,
+) -> int:
     if not chunk:
         return 0
     cursor.copy_expert(

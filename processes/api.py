@@ -146,8 +146,9 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
         if key is not None and not 0 < len(key) <= 255:
             raise InvalidParameterValue("Idempotency-Key must be 1 to 255 characters")
         run_async = can_async and (asked_async or not can_sync)
-        job, new = manager.record(process_id, execute_request, owner(), key,
-                                  "async" if run_async else "sync")
+        job, new = manager.record(
+            process_id, execute_request, owner(), key, "async" if run_async else "sync"
+        )
         headers: dict[str, str] = {}
         if not new:  # a retried POST: the same job, whatever it has become
             return created(job, headers)
@@ -170,8 +171,9 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
     def results_response(job: Job, headers: dict[str, str] | None = None) -> Response:
         if job.status == "failed":
             exception = (job.results or {}).get("exception", {})
-            error = ApiError(job.message or "the job failed",
-                             exception.get("type", "NoApplicableCode"))
+            error = ApiError(
+                job.message or "the job failed", exception.get("type", "NoApplicableCode")
+            )
             error.status = int(exception.get("status", 500))
             return exception_response(error, headers)
         if job.status == "dismissed":
@@ -194,8 +196,13 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
             args = {k: v for k, v in request.args.items() if k != "cursor"}
             args["cursor"] = encode_cursor(page[-1])
             query_string = "&".join(f"{k}={v}" for k, v in args.items())
-            links.append({"href": f"{base_url}/jobs?{query_string}", "rel": "next",
-                          "type": "application/json"})
+            links.append(
+                {
+                    "href": f"{base_url}/jobs?{query_string}",
+                    "rel": "next",
+                    "type": "application/json",
+                }
+            )
         body = {"jobs": [responses.status_info(job, base_url) for job in page], "links": links}
         return json_response(body)
 
@@ -223,5 +230,3 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
         return responses.one_output(job, output_id, settings)
 
     return bp
-
-

@@ -55,16 +55,31 @@ class PrefectManager(BaseManager):
         return self.get_processor(process_id)
 
     # submission --------------------------------------------------------------------------
-    def record(self, process_id: str, request: ExecuteRequest, owner: str,
-               idempotency_key: str | None, mode: str) -> tuple[Job, bool]:
+    def record(
+        self,
+        process_id: str,
+        request: ExecuteRequest,
+        owner: str,
+        idempotency_key: str | None,
+        mode: str,
+    ) -> tuple[Job, bool]:
         """Record a new job; an idempotency key already used by this owner gives that job."""
-        return self.store.create(Job(
-            id=str(uuid.uuid4()), process_id=process_id, owner=owner, status="accepted",
-            mode=mode,
-            message="accepted", progress=0, inputs=request.inputs,
-            requested_outputs=request.outputs or None, response=request.response,
-            subscriber=request.subscriber, idempotency_key=idempotency_key,
-        ))
+        return self.store.create(
+            Job(
+                id=str(uuid.uuid4()),
+                process_id=process_id,
+                owner=owner,
+                status="accepted",
+                mode=mode,
+                message="accepted",
+                progress=0,
+                inputs=request.inputs,
+                requested_outputs=request.outputs or None,
+                response=request.response,
+                subscriber=request.subscriber,
+                idempotency_key=idempotency_key,
+            )
+        )
 
     def submit_async(self, job: Job) -> bool:
         """Hand the job to a Prefect worker. With Prefect unreachable the job stays
@@ -88,8 +103,9 @@ class PrefectManager(BaseManager):
     def run_sync(self, job: Job, wait_seconds: float) -> Job:
         """Run the flow here; return the job as it stands after at most ``wait_seconds``."""
         if PrefectManager._sync_pool is None:
-            PrefectManager._sync_pool = ThreadPoolExecutor(self.settings.sync_threads,
-                                                           thread_name_prefix="sync-job")
+            PrefectManager._sync_pool = ThreadPoolExecutor(
+                self.settings.sync_threads, thread_name_prefix="sync-job"
+            )
         future = PrefectManager._sync_pool.submit(self._run_flow, job)
         wait([future], timeout=wait_seconds)
         return self.store.get(job.id) or job
@@ -106,12 +122,16 @@ class PrefectManager(BaseManager):
         if job.flow_run_id and not job.final:
             try:
                 with get_client(sync_client=True) as client:
-                    client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(),
-                                              force=True)
+                    client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
             except (ObjectNotFound, *PREFECT_DOWN) as exc:
                 LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
-        self.store.set(job.id, status="dismissed", message="dismissed", results=None,
-                       finished=job.finished or now())
+        self.store.set(
+            job.id,
+            status="dismissed",
+            message="dismissed",
+            results=None,
+            finished=job.finished or now(),
+        )
         shutil.rmtree(self.settings.results_dir / job.id, ignore_errors=True)
 
     # pygeoapi's manager interface: served by processes.api instead -------------------------

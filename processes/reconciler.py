@@ -81,28 +81,34 @@ class Reconciler:
             if job.mode == "async" and job.status == "accepted":
                 self.manager.submit_async(job)
             elif job.mode == "sync" and age > self.stuck:
-                self.store.finish(job.id, "failed", "lost: the web process ended before "
-                                  "the job started", _internal())
+                self.store.finish(
+                    job.id,
+                    "failed",
+                    "lost: the web process ended before the job started",
+                    _internal(),
+                )
             return
         try:
             run = client.read_flow_run(uuid.UUID(job.flow_run_id))
         except ObjectNotFound:
-            self.store.finish(job.id, "failed", "lost: its Prefect flow run was deleted",
-                              _internal())
+            self.store.finish(
+                job.id, "failed", "lost: its Prefect flow run was deleted", _internal()
+            )
             return
         state = run.state.type if run.state else None
         message = (run.state.message or "") if run.state else ""
         if state == StateType.COMPLETED:
-            self.store.finish(job.id, "failed", "the flow completed without recording "
-                              "results", _internal())
+            self.store.finish(
+                job.id, "failed", "the flow completed without recording results", _internal()
+            )
         elif state in (StateType.FAILED, StateType.CRASHED):
-            self.store.finish(job.id, "failed", f"{state.value.lower()}: {message}",
-                              _internal())
+            self.store.finish(job.id, "failed", f"{state.value.lower()}: {message}", _internal())
         elif state == StateType.CANCELLED:
             self.store.finish(job.id, "dismissed", "cancelled in Prefect")
         elif state == StateType.CANCELLING and age > self.stuck:
-            client.set_flow_run_state(run.id, Cancelled(message="forced by the reconciler"),
-                                      force=True)
+            client.set_flow_run_state(
+                run.id, Cancelled(message="forced by the reconciler"), force=True
+            )
             self.store.finish(job.id, "dismissed", "cancelled (forced after a stuck cancel)")
         elif state == StateType.PENDING and age > self.stuck:
             self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
@@ -115,9 +121,11 @@ class Reconciler:
 
     def notify(self) -> None:
         for job in self.store.pending_notifications():
-            uri = (job.subscriber or {}).get({"running": "inProgressUri",
-                                             "successful": "successUri",
-                                             "failed": "failedUri"}.get(job.status, ""))
+            uri = (job.subscriber or {}).get(
+                {"running": "inProgressUri", "successful": "successUri", "failed": "failedUri"}.get(
+                    job.status, ""
+                )
+            )
             if not uri:
                 self.store.set(job.id, notified=job.status)
                 continue
@@ -125,14 +133,14 @@ class Reconciler:
             if job.status == "successful":
                 body = document(job, self.settings.url, self.settings)
             try:
-                requests.post(uri, json=body, timeout=NOTIFY_TIMEOUT,
-                              allow_redirects=False).raise_for_status()
+                requests.post(
+                    uri, json=body, timeout=NOTIFY_TIMEOUT, allow_redirects=False
+                ).raise_for_status()
             except requests.RequestException as exc:
                 LOGGER.info("callback for job %s to %s failed: %s", job.id, uri, exc)
                 self.store.notification_failed(job)
             else:
-                self.store.set(job.id, notified=job.status, notify_attempts=0,
-                               notify_after=None)
+                self.store.set(job.id, notified=job.status, notify_attempts=0, notify_after=None)
 
 
 def _internal() -> dict:

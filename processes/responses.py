@@ -17,8 +17,12 @@ RESULTS_REL = "http://www.opengis.net/def/rel/ogc/1.0/results"
 
 def status_info(job: Job, base_url: str) -> dict[str, Any]:
     """statusInfo: members are omitted rather than null (the schema types them as strings)."""
-    body: dict[str, Any] = {"type": "process", "processID": job.process_id, "jobID": job.id,
-                            "status": job.status}
+    body: dict[str, Any] = {
+        "type": "process",
+        "processID": job.process_id,
+        "jobID": job.id,
+        "status": job.status,
+    }
     for key in ("message", "progress"):
         if getattr(job, key) is not None:
             body[key] = getattr(job, key)
@@ -30,12 +34,22 @@ def status_info(job: Job, base_url: str) -> dict[str, Any]:
     body["links"] = [
         {"href": href, "rel": "self", "type": "application/json", "title": "job status"},
         {"href": f"{base_url}/jobs", "rel": "up", "type": "application/json", "title": "jobs"},
-        {"href": f"{base_url}/processes/{job.process_id}", "rel": "process",
-         "type": "application/json", "title": "process description"},
+        {
+            "href": f"{base_url}/processes/{job.process_id}",
+            "rel": "process",
+            "type": "application/json",
+            "title": "process description",
+        },
     ]
     if job.status == "successful":
-        body["links"].append({"href": f"{href}/results", "rel": RESULTS_REL,
-                              "type": "application/json", "title": "results"})
+        body["links"].append(
+            {
+                "href": f"{href}/results",
+                "rel": RESULTS_REL,
+                "type": "application/json",
+                "title": "results",
+            }
+        )
     return body
 
 
@@ -43,8 +57,11 @@ def selected_outputs(job: Job) -> dict[str, dict[str, Any]]:
     """Outputs the client asked for (all when it named none), each with its transmission."""
     stored = (job.results or {}).get("outputs", {})
     wanted = job.requested_outputs or {name: {} for name in stored}
-    return {name: {**stored[name], "transmissionMode": opts.get("transmissionMode", "value")}
-            for name, opts in wanted.items() if name in stored}
+    return {
+        name: {**stored[name], "transmissionMode": opts.get("transmissionMode", "value")}
+        for name, opts in wanted.items()
+        if name in stored
+    }
 
 
 def output_href(job: Job, name: str, base_url: str) -> str:
@@ -55,8 +72,10 @@ def document(job: Job, base_url: str, settings: Settings) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name, output in selected_outputs(job).items():
         if output["transmissionMode"] == "reference" or "file" in output:
-            body[name] = {"href": output_href(job, name, base_url),
-                          "type": output.get("mediaType", _media_type(output))}
+            body[name] = {
+                "href": output_href(job, name, base_url),
+                "type": output.get("mediaType", _media_type(output)),
+            }
         else:
             body[name] = output["value"]
     return body
@@ -77,8 +96,9 @@ def one_output(job: Job, name: str, settings: Settings) -> Response:
         path = (settings.results_dir / output["file"]).resolve()
         if not path.is_relative_to(settings.results_dir.resolve()) or not path.exists():
             raise NoSuchJob(f"the file of output '{name}' is no longer available")
-        return send_file(path, mimetype=output["mediaType"], as_attachment=False,
-                         download_name=path.name)
+        return send_file(
+            path, mimetype=output["mediaType"], as_attachment=False, download_name=path.name
+        )
     value = output["value"]
     if isinstance(value, str):
         return Response(value, mimetype="text/plain")
@@ -91,8 +111,11 @@ def raw(job: Job, base_url: str, settings: Settings) -> Response:
     outputs = selected_outputs(job)
     refs = {n: o for n, o in outputs.items() if o["transmissionMode"] == "reference"}
     if refs and len(refs) == len(outputs):
-        links = ", ".join(f'<{output_href(job, n, base_url)}>; rel="{RESULTS_REL}"; '
-                          f'type="{_media_type(o)}"; title="{n}"' for n, o in refs.items())
+        links = ", ".join(
+            f'<{output_href(job, n, base_url)}>; rel="{RESULTS_REL}"; '
+            f'type="{_media_type(o)}"; title="{n}"'
+            for n, o in refs.items()
+        )
         return Response(status=204, headers={"Link": links})
     if len(outputs) == 1:
         return one_output(job, next(iter(outputs)), settings)
@@ -101,8 +124,10 @@ def raw(job: Job, base_url: str, settings: Settings) -> Response:
     for name, output in outputs.items():
         if output["transmissionMode"] == "reference" or "file" in output:
             content = ""
-            headers = (f"Content-Type: message/external-body; "
-                       f'access-type=URL; URL="{output_href(job, name, base_url)}"')
+            headers = (
+                f"Content-Type: message/external-body; "
+                f'access-type=URL; URL="{output_href(job, name, base_url)}"'
+            )
         else:
             value = output["value"]
             content = value if isinstance(value, str) else json.dumps(value)

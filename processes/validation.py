@@ -27,8 +27,11 @@ class ExecuteRequest:
 
 def _unwrap(value: Any) -> Any:
     """``{"value": x}`` (qualified input value) means ``x``."""
-    if isinstance(value, dict) and set(value) <= {"value", "mediaType", "encoding", "schema"} \
-            and "value" in value:
+    if (
+        isinstance(value, dict)
+        and set(value) <= {"value", "mediaType", "encoding", "schema"}
+        and "value" in value
+    ):
         return value["value"]
     return value
 
@@ -54,7 +57,8 @@ def validate_inputs(description: dict[str, Any], inputs: Any) -> dict[str, Any]:
     if unknown:
         raise InvalidParameterValue(
             f"unknown input(s) {', '.join(map(repr, unknown))}; "
-            f"this process takes {', '.join(map(repr, declared)) or 'no inputs'}")
+            f"this process takes {', '.join(map(repr, declared)) or 'no inputs'}"
+        )
     clean: dict[str, Any] = {}
     for name, spec in declared.items():
         min_occurs = int(spec.get("minOccurs", 1))
@@ -87,14 +91,16 @@ def validate_outputs(description: dict[str, Any], outputs: Any) -> dict[str, dic
     for name, options in outputs.items():
         if name not in declared:
             raise InvalidParameterValue(
-                f"unknown output '{name}'; this process has {', '.join(map(repr, declared))}")
+                f"unknown output '{name}'; this process has {', '.join(map(repr, declared))}"
+            )
         options = options or {}
         if not isinstance(options, dict):
             raise InvalidParameterValue(f"output '{name}': options must be an object")
         mode = options.get("transmissionMode", "value")
         if mode not in allowed:
             raise InvalidParameterValue(
-                f"output '{name}': transmissionMode '{mode}' not offered ({sorted(allowed)})")
+                f"output '{name}': transmissionMode '{mode}' not offered ({sorted(allowed)})"
+            )
         clean[name] = {"transmissionMode": mode}
     return clean
 

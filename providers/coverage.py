@@ -39,10 +39,15 @@ class LandgridCoverageProvider(BaseProvider):
         self.crs = p.crs.to_string()
         self.num_bands = 1
         self._coverage_properties = {
-            "width": p.width, "height": p.height,
-            "resx": p.resolution, "resy": p.resolution,
-            "bbox": list(p.bounds), "bbox_crs": p.crs.to_string(),
-            "x_axis_label": "x", "y_axis_label": "y", "time_axis_label": "time",
+            "width": p.width,
+            "height": p.height,
+            "resx": p.resolution,
+            "resy": p.resolution,
+            "bbox": list(p.bounds),
+            "bbox_crs": p.crs.to_string(),
+            "x_axis_label": "x",
+            "y_axis_label": "y",
+            "time_axis_label": "time",
         }
         self.get_fields()
 
@@ -59,7 +64,8 @@ class LandgridCoverageProvider(BaseProvider):
 
     def query(self, **kwargs):
         raise ProviderQueryError(
-            f"/collections/{self.product.id}/coverage is served by Landgrid's coverage routes")
+            f"/collections/{self.product.id}/coverage is served by Landgrid's coverage routes"
+        )
 
     def __repr__(self) -> str:
         return f"<LandgridCoverageProvider> {self.product.id} ({FIELD})"

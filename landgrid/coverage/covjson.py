@@ -73,10 +73,12 @@ def coverage(data: np.ndarray, plan: Plan) -> bytes:
             "type": "Domain",
             "domainType": "Grid",
             "axes": {
-                "x": {"start": t.c + t.a / 2, "stop": t.c + t.a * (g.width - 0.5),
-                      "num": g.width},
-                "y": {"start": t.f + t.e / 2, "stop": t.f + t.e * (g.height - 0.5),
-                      "num": g.height},
+                "x": {"start": t.c + t.a / 2, "stop": t.c + t.a * (g.width - 0.5), "num": g.width},
+                "y": {
+                    "start": t.f + t.e / 2,
+                    "stop": t.f + t.e * (g.height - 0.5),
+                    "num": g.height,
+                },
                 "t": {"values": [f"{y}-01-01T00:00:00Z" for y in plan.years]},
             },
             "referencing": [

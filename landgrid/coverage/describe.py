@@ -40,8 +40,12 @@ def fields(product: RasterProduct) -> dict[str, dict]:
             "maximum": 255,
             "x-ogc-propertySeq": 1,
             "oneOf": [
-                {"const": c.code, "title": c.label, "x-ogc-color": c.colour,
-                 **({"x-ogc-nodata": True} if c.nodata else {})}
+                {
+                    "const": c.code,
+                    "title": c.label,
+                    "x-ogc-color": c.colour,
+                    **({"x-ogc-nodata": True} if c.nodata else {}),
+                }
                 for c in product.legend
             ],
         }
@@ -52,15 +56,27 @@ def links(base: str, product: RasterProduct) -> list[dict]:
     """Links pygeoapi adds to the collection from its configuration (``links:``)."""
     url = f"{base}/collections/{product.id}"
     out = [
-        {"rel": f"{REL}/coverage", "type": media, "title": f"Coverage as {name}",
-         "href": f"{url}/coverage?f={name}"}
+        {
+            "rel": f"{REL}/coverage",
+            "type": media,
+            "title": f"Coverage as {name}",
+            "href": f"{url}/coverage?f={name}",
+        }
         for name, media in FORMATS.items()
     ]
     out += [
-        {"rel": f"{REL}/coverage-domainset", "type": "application/json",
-         "title": "Domain set (2022 draft)", "href": f"{url}/coverage/domainset?f=json"},
-        {"rel": f"{REL}/coverage-rangetype", "type": "application/json",
-         "title": "Range type (2022 draft)", "href": f"{url}/coverage/rangetype?f=json"},
+        {
+            "rel": f"{REL}/coverage-domainset",
+            "type": "application/json",
+            "title": "Domain set (2022 draft)",
+            "href": f"{url}/coverage/domainset?f=json",
+        },
+        {
+            "rel": f"{REL}/coverage-rangetype",
+            "type": "application/json",
+            "title": "Range type (2022 draft)",
+            "href": f"{url}/coverage/rangetype?f=json",
+        },
     ]
     return out
 
@@ -68,10 +84,22 @@ def links(base: str, product: RasterProduct) -> list[dict]:
 def domainset(product: RasterProduct, years: list[int]) -> dict:
     west, south, east, north, width, height = geographic_grid(product)
     axes = [
-        {"type": "RegularAxis", "axisLabel": "Lon", "lowerBound": west, "upperBound": east,
-         "uomLabel": "deg", "resolution": (east - west) / width},
-        {"type": "RegularAxis", "axisLabel": "Lat", "lowerBound": south, "upperBound": north,
-         "uomLabel": "deg", "resolution": (north - south) / height},
+        {
+            "type": "RegularAxis",
+            "axisLabel": "Lon",
+            "lowerBound": west,
+            "upperBound": east,
+            "uomLabel": "deg",
+            "resolution": (east - west) / width,
+        },
+        {
+            "type": "RegularAxis",
+            "axisLabel": "Lat",
+            "lowerBound": south,
+            "upperBound": north,
+            "uomLabel": "deg",
+            "resolution": (north - south) / height,
+        },
     ]
     grid = {
         "type": "GeneralGridCoverage",
@@ -79,7 +107,8 @@ def domainset(product: RasterProduct, years: list[int]) -> dict:
         "axisLabels": ["Lon", "Lat"],
         "axis": axes,
         "gridLimits": {
-            "type": "GridLimits", "srsName": "http://www.opengis.net/def/crs/OGC/0/Index2D",
+            "type": "GridLimits",
+            "srsName": "http://www.opengis.net/def/crs/OGC/0/Index2D",
             "axisLabels": ["i", "j"],
             "axis": [
                 {"type": "IndexAxis", "axisLabel": "i", "lowerBound": 0, "upperBound": width - 1},
@@ -99,16 +128,25 @@ def domainset(product: RasterProduct, years: list[int]) -> dict:
 def rangetype(product: RasterProduct) -> dict:
     return {
         "type": "DataRecord",
-        "field": [{
-            "type": "Category",
-            "id": FIELD,
-            "name": FIELD,
-            "definition": "ogcType:unsignedByte",  # the form GDAL maps to Byte
-            "description": f"{product.title}: land cover class",
-            "encodingInfo": {"dataType": "http://www.opengis.net/def/dataType/OGC/0/unsignedByte"},
-            "nilValues": [{"reason": "http://www.opengis.net/def/nil/OGC/0/missing",
-                           "value": product.nodata}],
-            "codeSpace": [{"value": c.code, "label": c.label, "color": c.colour}
-                          for c in product.legend],
-        }],
+        "field": [
+            {
+                "type": "Category",
+                "id": FIELD,
+                "name": FIELD,
+                "definition": "ogcType:unsignedByte",  # the form GDAL maps to Byte
+                "description": f"{product.title}: land cover class",
+                "encodingInfo": {
+                    "dataType": "http://www.opengis.net/def/dataType/OGC/0/unsignedByte"
+                },
+                "nilValues": [
+                    {
+                        "reason": "http://www.opengis.net/def/nil/OGC/0/missing",
+                        "value": product.nodata,
+                    }
+                ],
+                "codeSpace": [
+                    {"value": c.code, "label": c.label, "color": c.colour} for c in product.legend
+                ],
+            }
+        ],
     }

@@ -26,9 +26,15 @@ def geotiff(data: np.ndarray, plan: Plan) -> bytes:
     with rasterio.MemoryFile(ext=".tif") as out, rasterio.MemoryFile(ext=".tif") as src_mem:
         _write(src_mem, data, plan, colormap=True)
         with src_mem.open() as src:
-            rasterio.shutil.copy(src, out.name, driver="COG", COMPRESS="DEFLATE",
-                                 BLOCKSIZE="512", OVERVIEW_RESAMPLING="NEAREST",
-                                 RESAMPLING="NEAREST")
+            rasterio.shutil.copy(
+                src,
+                out.name,
+                driver="COG",
+                COMPRESS="DEFLATE",
+                BLOCKSIZE="512",
+                OVERVIEW_RESAMPLING="NEAREST",
+                RESAMPLING="NEAREST",
+            )
         return out.read()
 
 
@@ -42,26 +48,39 @@ def png(data: np.ndarray, plan: Plan) -> bytes:
 
 def _write(mem: rasterio.MemoryFile, data: np.ndarray, plan: Plan, colormap: bool) -> None:
     count, height, width = data.shape
-    with mem.open(driver="GTiff", width=width, height=height, count=count, dtype="uint8",
-                  crs=plan.grid.crs.to_wkt(), transform=plan.grid.transform,
-                  nodata=plan.product.nodata) as dst:
+    with mem.open(
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=count,
+        dtype="uint8",
+        crs=plan.grid.crs.to_wkt(),
+        transform=plan.grid.transform,
+        nodata=plan.product.nodata,
+    ) as dst:
         dst.write(data)
         for band, year in enumerate(plan.years, start=1):
             dst.set_band_description(band, str(year))
             dst.update_tags(band, YEAR=str(year))
         if colormap and count == 1:
             dst.write_colormap(1, plan.product.colormap)
-        dst.update_tags(PRODUCT=plan.product.id, TITLE=plan.product.title,
-                        LICENSE=plan.product.licence, **{
-                            f"CLASS_{c.code}": c.label for c in plan.product.legend})
+        dst.update_tags(
+            PRODUCT=plan.product.id,
+            TITLE=plan.product.title,
+            LICENSE=plan.product.licence,
+            **{f"CLASS_{c.code}": c.label for c in plan.product.legend},
+        )
 
 
 def _grid_mapping(crs: CRS, plan: Plan) -> dict[str, object]:
     attrs = {k: v for k, v in crs.to_cf().items() if v is not None}
     t = plan.grid.transform
     wkt = crs.to_wkt()
-    attrs.update(crs_wkt=wkt, spatial_ref=wkt,
-                 GeoTransform=" ".join(repr(float(v)) for v in (t.c, t.a, t.b, t.f, t.d, t.e)))
+    attrs.update(
+        crs_wkt=wkt,
+        spatial_ref=wkt,
+        GeoTransform=" ".join(repr(float(v)) for v in (t.c, t.a, t.b, t.f, t.d, t.e)),
+    )
     return attrs
 
 
@@ -77,18 +96,33 @@ def netcdf(data: np.ndarray, plan: Plan) -> bytes:
     entries = [c for c in p.legend if not c.nodata]
     with LOCK:
         ds = netCDF4.Dataset(f"{p.id}.nc", "w", format="NETCDF4", memory=max(data.size, 1 << 16))
-        ds.setncatts({"Conventions": "CF-1.8", "title": p.title, "summary": p.description,
-                      "license": p.licence, "institution": p.provider.name,
-                      "product_id": p.id, "source": p.provider.url,
-                      "history": f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ} "
-                                 "extracted by landgrid (OGC API - Coverages)"})
+        ds.setncatts(
+            {
+                "Conventions": "CF-1.8",
+                "title": p.title,
+                "summary": p.description,
+                "license": p.licence,
+                "institution": p.provider.name,
+                "product_id": p.id,
+                "source": p.provider.url,
+                "history": f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%SZ} "
+                "extracted by landgrid (OGC API - Coverages)",
+            }
+        )
         ds.createDimension("time", len(plan.years))
         ds.createDimension("nv", 2)
         ds.createDimension(yname, g.height)
         ds.createDimension(xname, g.width)
         tv = ds.createVariable("time", "i4", ("time",))
-        tv.setncatts({"standard_name": "time", "units": "days since 1970-01-01",
-                      "calendar": "proleptic_gregorian", "axis": "T", "bounds": "time_bnds"})
+        tv.setncatts(
+            {
+                "standard_name": "time",
+                "units": "days since 1970-01-01",
+                "calendar": "proleptic_gregorian",
+                "axis": "T",
+                "bounds": "time_bnds",
+            }
+        )
         tv[:] = days
         ds.createVariable("time_bnds", "i4", ("time", "nv"))[:] = np.array([days, ends]).T
         for name, values, axis in ((yname, ys, "Y"), (xname, xs, "X")):
@@ -98,20 +132,31 @@ def netcdf(data: np.ndarray, plan: Plan) -> bytes:
                 units = "degrees_north" if axis == "Y" else "degrees_east"
                 v.setncatts({"standard_name": std, "units": units, "axis": axis})
             else:
-                v.setncatts({"standard_name": f"projection_{name}_coordinate", "units": "m",
-                             "axis": axis})
+                v.setncatts(
+                    {"standard_name": f"projection_{name}_coordinate", "units": "m", "axis": axis}
+                )
             v[:] = values
         ds.createVariable("crs", "i4").setncatts(_grid_mapping(g.crs, plan))
         var = ds.createVariable(
-            "land_cover", "u1", ("time", yname, xname), zlib=True, complevel=1,
+            "land_cover",
+            "u1",
+            ("time", yname, xname),
+            zlib=True,
+            complevel=1,
             chunksizes=(1, min(512, g.height), min(512, g.width)),
-            fill_value=np.uint8(p.nodata))
-        var.setncatts({
-            "long_name": f"{p.title}: land cover class", "units": "1", "grid_mapping": "crs",
-            "flag_values": np.array([c.code for c in entries], dtype=np.uint8),
-            "flag_meanings": " ".join(flag_meaning(c.label) for c in entries),
-            "flag_colors": " ".join(c.colour.upper() for c in entries),
-            "coverage_content_type": "thematicClassification"})
+            fill_value=np.uint8(p.nodata),
+        )
+        var.setncatts(
+            {
+                "long_name": f"{p.title}: land cover class",
+                "units": "1",
+                "grid_mapping": "crs",
+                "flag_values": np.array([c.code for c in entries], dtype=np.uint8),
+                "flag_meanings": " ".join(flag_meaning(c.label) for c in entries),
+                "flag_colors": " ".join(c.colour.upper() for c in entries),
+                "coverage_content_type": "thematicClassification",
+            }
+        )
         var.set_auto_maskandscale(False)
         var[:] = data
         return bytes(ds.close())

@@ -98,8 +98,7 @@ def _transform_bounds(src: CRS, dst: CRS, b: tuple[float, float, float, float], 
     if src == dst:
         return b
     try:
-        out = Transformer.from_crs(src, dst, always_xy=True).transform_bounds(
-            *b, densify_pts=21)
+        out = Transformer.from_crs(src, dst, always_xy=True).transform_bounds(*b, densify_pts=21)
     except Exception as e:  # PROJ raises several types; any means "cannot be placed"
         raise InvalidParameterValue(f"{param}: cannot transform {b} to {dst.name}") from e
     if not all(math.isfinite(v) for v in out):
@@ -113,7 +112,8 @@ def _spatial(q: CoverageQuery, product: RasterProduct):
     for s in spatial:
         if s.axis.lower() not in X_NAMES | Y_NAMES:
             raise InvalidParameterValue(
-                f"subset: unknown axis {s.axis!r}; axes are X (or E, Lon), Y (or N, Lat), time")
+                f"subset: unknown axis {s.axis!r}; axes are X (or E, Lon), Y (or N, Lat), time"
+            )
     if spatial and q.bbox:
         raise InvalidParameterValue("bbox: give either bbox or a spatial subset, not both")
     if q.bbox:
@@ -186,7 +186,8 @@ def _default_resolution(product: RasterProduct, crs: CRS) -> tuple[float, float]
     if crs == product.crs:
         return product.resolution, product.resolution
     t, _, _ = calculate_default_transform(
-        product.crs.to_wkt(), crs.to_wkt(), product.width, product.height, *product.bounds)
+        product.crs.to_wkt(), crs.to_wkt(), product.width, product.height, *product.bounds
+    )
     return abs(t.a), abs(t.e)
 
 
@@ -208,12 +209,17 @@ def make_plan(
     if area is not None:
         crs, box, param, _ = area
         box = _transform_bounds(crs, out_crs, box, param)
-        inter = (max(box[0], full[0]), max(box[1], full[1]),
-                 min(box[2], full[2]), min(box[3], full[3]))
+        inter = (
+            max(box[0], full[0]),
+            max(box[1], full[1]),
+            min(box[2], full[2]),
+            min(box[3], full[3]),
+        )
         if inter[0] > inter[2] or inter[1] > inter[3]:
             raise InvalidParameterValue(
                 f"{param}: {area[1]} is outside the extent of {product.id!r} "
-                f"{_transform_bounds(product.crs, area[0], product.bounds, param)}")
+                f"{_transform_bounds(product.crs, area[0], product.bounds, param)}"
+            )
         bounds = box if exact else inter
     res = _resolution(q, _default_resolution(product, out_crs))
     window = None
@@ -227,20 +233,23 @@ def make_plan(
         transform = product.transform @ Affine.translation(c0, r0)
         grid = Grid(out_crs, transform, c1 - c0, r1 - r0)
     else:
-        grid = _scaled_grid(bounds, out_crs, width, height,
-                            res or _default_resolution(product, out_crs))
+        grid = _scaled_grid(
+            bounds, out_crs, width, height, res or _default_resolution(product, out_crs)
+        )
     plan = Plan(product, tuple(y for y, _ in years), tuple(i for _, i in years), grid, window)
     if plan.pixels > max_pixels:
         raise ResponseTooLarge(
             f"width/height: the response would have {grid.width} x {grid.height} pixels x "
             f"{len(years)} year(s) = {plan.pixels} pixels, above this server's limit of "
             f"{max_pixels} pixels per response; ask for a smaller area, a coarser resolution "
-            f"or fewer years, or run the 'extract' process for bigger areas")
+            f"or fewer years, or run the 'extract' process for bigger areas"
+        )
     return plan
 
 
-def _scaled_grid(bounds, crs: CRS, width: int | None, height: int | None,
-                 res: tuple[float, float]) -> Grid:
+def _scaled_grid(
+    bounds, crs: CRS, width: int | None, height: int | None, res: tuple[float, float]
+) -> Grid:
     span_x, span_y = bounds[2] - bounds[0], bounds[3] - bounds[1]
     if span_x <= 0 or span_y <= 0:  # a point subset on an axis: one cell of default size
         span_x, span_y = max(span_x, res[0]), max(span_y, res[1])

@@ -171,9 +171,23 @@ def parse_resolution(text: str) -> tuple[tuple[str | None, float], ...]:
 
 
 KNOWN = {
-    "subset", "subset-crs", "bbox", "bbox-crs", "datetime", "properties", "crs", "resolution",
-    "width", "height", "scale-size", "scalesize", "scale-factor", "scalefactor", "scale-axes",
-    "scaleaxes", "f",
+    "subset",
+    "subset-crs",
+    "bbox",
+    "bbox-crs",
+    "datetime",
+    "properties",
+    "crs",
+    "resolution",
+    "width",
+    "height",
+    "scale-size",
+    "scalesize",
+    "scale-factor",
+    "scalefactor",
+    "scale-axes",
+    "scaleaxes",
+    "f",
 }
 
 
@@ -209,7 +223,8 @@ def parse_query(args: Mapping[str, Sequence[str]]) -> CoverageQuery:
         bbox_crs=one("bbox-crs"),
         datetime=one("datetime"),
         properties=tuple(p.strip() for p in props.split(",") if p.strip())
-        if props is not None else None,
+        if props is not None
+        else None,
         crs=one("crs"),
         resolution=parse_resolution(res) if res is not None else (),
         width=parse_size(width, "width") if width is not None else None,

@@ -110,7 +110,7 @@ def gather(path: Path, plan: Plan, rows: np.ndarray, cols: np.ndarray) -> np.nda
         for s in range(0, len(urows), 256):  # bounded batches of needed rows
             with LOCK:
                 var = _dataset(path)[0][VARIABLE]
-                block[s:s + 256] = _rows(var, t, urows[s:s + 256], ucols)
+                block[s : s + 256] = _rows(var, t, urows[s : s + 256], ucols)
         out[i][valid] = block[ri, ci]
     return out
 

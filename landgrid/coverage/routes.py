@@ -34,13 +34,32 @@ ENCODERS: dict[str, tuple[str, Encoder, str]] = {  # name -> media type, encoder
     "covjson": (covjson.MEDIA_TYPE, covjson.coverage, "covjson"),
     "png": ("image/png", encode.png, "png"),
 }
-F_ALIASES = {"tif": "tif", "tiff": "tif", "geotiff": "tif", "gtiff": "tif", "cog": "tif",
-             "nc": "nc", "netcdf": "nc", "netcdf4": "nc", "covjson": "covjson",
-             "coveragejson": "covjson", "json": "covjson", "png": "png"}
-MEDIA = {"image/tiff": "tif", "image/geotiff": "tif", "application/x-geotiff": "tif",
-         "application/x-netcdf": "nc", "application/netcdf": "nc", "application/x-netcdf4": "nc",
-         "application/vnd.cov+json": "covjson", "application/prs.coverage+json": "covjson",
-         "application/json": "covjson", "image/png": "png"}
+F_ALIASES = {
+    "tif": "tif",
+    "tiff": "tif",
+    "geotiff": "tif",
+    "gtiff": "tif",
+    "cog": "tif",
+    "nc": "nc",
+    "netcdf": "nc",
+    "netcdf4": "nc",
+    "covjson": "covjson",
+    "coveragejson": "covjson",
+    "json": "covjson",
+    "png": "png",
+}
+MEDIA = {
+    "image/tiff": "tif",
+    "image/geotiff": "tif",
+    "application/x-geotiff": "tif",
+    "application/x-netcdf": "nc",
+    "application/netcdf": "nc",
+    "application/x-netcdf4": "nc",
+    "application/vnd.cov+json": "covjson",
+    "application/prs.coverage+json": "covjson",
+    "application/json": "covjson",
+    "image/png": "png",
+}
 
 
 class NotAcceptable(ApiError):
@@ -54,7 +73,8 @@ def negotiate(f: str | None, accept: list[tuple[str, float]]) -> str:
         name = F_ALIASES.get(f.lower())
         if name is None:
             raise InvalidParameterValue(
-                f"f: unknown format {f!r}; use one of {', '.join(ENCODERS)}")
+                f"f: unknown format {f!r}; use one of {', '.join(ENCODERS)}"
+            )
         return name
     if not accept:
         return "tif"
@@ -66,7 +86,8 @@ def negotiate(f: str | None, accept: list[tuple[str, float]]) -> str:
             return "png" if base == "image/*" else "tif"
     raise NotAcceptable(
         f"Accept: none of {[a[0] for a in accept]} is offered; offered: "
-        f"{', '.join(m for m, _, _ in ENCODERS.values())}")
+        f"{', '.join(m for m, _, _ in ENCODERS.values())}"
+    )
 
 
 def coverage_blueprint(settings: Settings) -> Blueprint:
@@ -99,7 +120,8 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
         plan = make_plan(product, reader.years(store), query, settings.coverage_max_pixels)
         if name == "png" and len(plan.years) > 1:
             raise InvalidParameterValue(
-                f"datetime: a PNG shows one year, {len(plan.years)} selected ({plan.years})")
+                f"datetime: a PNG shows one year, {len(plan.years)} selected ({plan.years})"
+            )
         data = reader.read(store, plan)
         media, encoder, suffix = ENCODERS[name]
         body = encoder(data, plan)
@@ -108,10 +130,9 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
         headers = {
             "Content-Crs": f"<{crs_uri(plan.grid.crs)}>",
             "Content-Bbox": ",".join(repr(round(v, 9)) for v in b),
-            "Content-Datetime": f"{plan.years[0]}-01-01T00:00:00Z/"
-                                f"{plan.years[-1]}-12-31T23:59:59Z",
-            "Content-Disposition": f'{"inline" if name == "png" else "attachment"}; '
-                                   f'filename="{product.id}-{years}.{suffix}"',
+            "Content-Datetime": f"{plan.years[0]}-01-01T00:00:00Z/{plan.years[-1]}-12-31T23:59:59Z",
+            "Content-Disposition": f"{'inline' if name == 'png' else 'attachment'}; "
+            f'filename="{product.id}-{years}.{suffix}"',
             "Vary": "Accept",
         }
         return Response(body, status=200, headers=headers, content_type=media)
@@ -136,9 +157,13 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
 def mark_coverages(response: Response, products: dict[str, RasterProduct]) -> Response:
     """Add ``layerDataType`` to pygeoapi's JSON collection documents of raster products."""
     path = request.path.rstrip("/")
-    if (request.method != "GET" or response.status_code != 200
-            or not path.startswith("/collections") or path.count("/") > 2
-            or "json" not in response.headers.get("Content-Type", "")):  # pygeoapi sets no mimetype
+    if (
+        request.method != "GET"
+        or response.status_code != 200
+        or not path.startswith("/collections")
+        or path.count("/") > 2
+        or "json" not in response.headers.get("Content-Type", "")
+    ):  # pygeoapi sets no mimetype
         return response
     try:
         doc = json.loads(response.get_data())

@@ -74,5 +74,6 @@ def select_years(store_years: list[int], q: CoverageQuery) -> list[tuple[int, in
             chosen.append((year, index))
     if not chosen:
         raise InvalidParameterValue(
-            f"{param}: no year of this product in the requested time; years: {store_years}")
+            f"{param}: no year of this product in the requested time; years: {store_years}"
+        )
     return chosen

@@ -24,8 +24,7 @@ from landgrid.features.store import FeatureStore, translate_db_errors
 from landgrid.features.table import TableInfo
 
 LOGGER = logging.getLogger("landgrid.features.edits")
-GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
-                  "MultiPolygon"}
+GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 
 
 class ReadOnly(InvalidParameter):
@@ -73,12 +72,19 @@ class FeatureEditor:
 
     def _geometry(self, info: TableInfo, geometry: Any, content_crs: str | None) -> Any:
         if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
-            raise InvalidParameter("'geometry' must be a GeoJSON Point, LineString or Polygon "
-                                   "(or Multi-) object")
+            raise InvalidParameter(
+                "'geometry' must be a GeoJSON Point, LineString or Polygon (or Multi-) object"
+            )
         try:
             shapely.geometry.shape(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError, KeyError,
-                shapely.errors.GEOSException) as e:
+        except (
+            ValueError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            KeyError,
+            shapely.errors.GEOSException,
+        ) as e:
             raise InvalidParameter(f"'geometry' is not valid GeoJSON: {e}") from e
         try:
             crs = crs_info(crs_uri(content_crs.strip("<> ") if content_crs else CRS84))
@@ -98,14 +104,16 @@ class FeatureEditor:
         if reason != "Valid Geometry":
             raise InvalidParameter(f"invalid geometry: {reason}")
 
-    def _feature(self, info: TableInfo, feature: Any, crs: str | None,
-                 partial: bool = False) -> dict[str, Any]:
+    def _feature(
+        self, info: TableInfo, feature: Any, crs: str | None, partial: bool = False
+    ) -> dict[str, Any]:
         if not isinstance(feature, dict) or (not partial and feature.get("type") != "Feature"):
             raise InvalidParameter("the body must be a GeoJSON Feature")
         values = self._properties(info, feature.get("properties") or {})
         if "geometry" in feature or not partial:
-            values[self.product.geometry_column] = self._geometry(info, feature.get("geometry"),
-                                                                  crs)
+            values[self.product.geometry_column] = self._geometry(
+                info, feature.get("geometry"), crs
+            )
         return values
 
     def _key(self, info: TableInfo, item_id: str) -> Any:
@@ -129,8 +137,7 @@ class FeatureEditor:
         LOGGER.info("%s created %s/%s", identity, self.product.id, new_id)
         return str(new_id)
 
-    def replace(self, item_id: str, feature: Any, content_crs: str | None,
-                identity: str) -> None:
+    def replace(self, item_id: str, feature: Any, content_crs: str | None, identity: str) -> None:
         info = self._info()
         values = self._feature(info, feature, content_crs)
         for name in info.property_names:  # a replacement clears what it does not give
@@ -144,8 +151,9 @@ class FeatureEditor:
             raise InvalidParameter("nothing to update: give 'properties' and/or 'geometry'")
         self._change(info, item_id, values, identity, "updated")
 
-    def _change(self, info: TableInfo, item_id: str, values: dict[str, Any], identity: str,
-                verb: str) -> None:
+    def _change(
+        self, info: TableInfo, item_id: str, values: dict[str, Any], identity: str, verb: str
+    ) -> None:
         key = self._key(info, item_id)
         statement = sa.update(info.table).where(info.id == key).values(values)
         if self._write(statement, values.get(self.product.geometry_column)).rowcount == 0:

@@ -99,8 +99,9 @@ def features_blueprint(
         store = stores.get(collection_id)
         is_filter_post = request.method == "POST" and request.mimetype != GEOJSON
         if store is not None and request.method == "POST" and not is_filter_post:
-            new_id = FeatureEditor(store).create(_json_body(), request.headers.get("Content-Crs"),
-                                                 _identity())
+            new_id = FeatureEditor(store).create(
+                _json_body(), request.headers.get("Content-Crs"), _identity()
+            )
             location = f"{base}/collections/{collection_id}/items/{new_id}"
             return Response(status=201, headers={"Location": location})
         if store is None or _wants_html():
@@ -134,8 +135,9 @@ def features_blueprint(
         body = text[:-1] + ',"links":' + json.dumps(links) + "}"
         return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
 
-    @bp.route("/collections/<path:collection_id>/items/<path:item_id>",
-              methods=["PUT", "PATCH", "DELETE"])
+    @bp.route(
+        "/collections/<path:collection_id>/items/<path:item_id>", methods=["PUT", "PATCH", "DELETE"]
+    )
     def edit_item(collection_id: str, item_id: str) -> Any:
         store = stores.get(collection_id)
         if store is None:

@@ -1,6 +1,7 @@
 """Who may do what: anonymous / user A / user B / operator / admin over every endpoint group,
 on the app in oidc mode with the test policy (``sleep`` for operators only, standing in for
-``ingest``; the demo raster and ``private-product`` readable by operators only). Each answer is asserted."""
+``ingest``; the demo raster and ``private-product`` readable by operators only). Each
+answer is asserted."""
 
 from __future__ import annotations
 

@@ -19,8 +19,9 @@ def corine() -> RasterProduct:
 
 
 @pytest.fixture(scope="session")
-def corine_store(tmp_path_factory: pytest.TempPathFactory, corine: RasterProduct,
-                 shared_data: Path) -> Path:
+def corine_store(
+    tmp_path_factory: pytest.TempPathFactory, corine: RasterProduct, shared_data: Path
+) -> Path:
     """Both real CORINE years ingested into a temporary store."""
     store = create_store(corine, tmp_path_factory.mktemp("coverage") / "corine.nc")
     for year, name in SOURCES.items():

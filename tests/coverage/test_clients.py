@@ -27,15 +27,28 @@ def test_gdal_translate_through_ogcapi(base_url, store, tmp_path):
     if not shutil.which("gdal_translate"):
         pytest.skip("gdal_translate not installed")
     out = tmp_path / "gdal.tif"
-    subprocess.run(["gdal_translate", "-q", f"OGCAPI:{base_url}/collections/{ID}", str(out)],
-                   check=True, timeout=300, cwd=tmp_path,  # GDAL's WMS cache goes to cwd
-                   env={"GDAL_HTTP_TIMEOUT": "120", "PATH": "/usr/bin"})
+    subprocess.run(
+        ["gdal_translate", "-q", f"OGCAPI:{base_url}/collections/{ID}", str(out)],
+        check=True,
+        timeout=300,
+        cwd=tmp_path,  # GDAL's WMS cache goes to cwd
+        env={"GDAL_HTTP_TIMEOUT": "120", "PATH": "/usr/bin"},
+    )
     with rasterio.open(out) as got, rasterio.open(f"netcdf:{store}:land_cover") as src:
         assert got.dtypes[0] == "uint8" and got.crs.to_epsg() == 4326
         expected = np.full(got.shape, 255, dtype=np.uint8)
-        reproject(src.read(2), expected, src_transform=src.transform, src_crs=src.crs,
-                  src_nodata=255, dst_transform=got.transform, dst_crs=got.crs,
-                  dst_nodata=255, resampling=Resampling.nearest, tolerance=0)
+        reproject(
+            src.read(2),
+            expected,
+            src_transform=src.transform,
+            src_crs=src.crs,
+            src_nodata=255,
+            dst_transform=got.transform,
+            dst_crs=got.crs,
+            dst_nodata=255,
+            resampling=Resampling.nearest,
+            tolerance=0,
+        )
         data = got.read(1)
     assert np.mean(data == expected) > 0.999
 
@@ -43,13 +56,20 @@ def test_gdal_translate_through_ogcapi(base_url, store, tmp_path):
 def test_owslib_coverage(base_url, store):
     api = Coverages(base_url)
     assert ID in api.coverages()
-    body = api.coverage(ID, subset=[("X", 4310000, 4312000), ("Y", 2685000, 2686000)],
-                        datetime="2018-01-01T00:00:00Z")
-    with rasterio.MemoryFile(body.read()) as mem, mem.open() as ds, \
-            rasterio.open(f"netcdf:{store}:land_cover") as src:
+    body = api.coverage(
+        ID,
+        subset=[("X", 4310000, 4312000), ("Y", 2685000, 2686000)],
+        datetime="2018-01-01T00:00:00Z",
+    )
+    with (
+        rasterio.MemoryFile(body.read()) as mem,
+        mem.open() as ds,
+        rasterio.open(f"netcdf:{store}:land_cover") as src,
+    ):
         assert ds.shape == (100, 200)
         assert np.array_equal(ds.read(1), src.read(1)[1400:1500, 1000:1200])
-    scaled = api.coverage(ID, subset={"X": (4310000, 4312000), "Y": (2685000, 2686000)},
-                          scale_size={"X": 50, "Y": 25})
+    scaled = api.coverage(
+        ID, subset={"X": (4310000, 4312000), "Y": (2685000, 2686000)}, scale_size={"X": 50, "Y": 25}
+    )
     with rasterio.MemoryFile(scaled.read()) as mem, mem.open() as ds:
         assert ds.shape == (25, 50)

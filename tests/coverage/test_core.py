@@ -45,8 +45,9 @@ def test_whole_layer_is_newest_year_and_equals_direct_read(corine, corine_store)
 @pytest.mark.parametrize("axes", [("X", "Y"), ("E", "N"), ("x", "y")])
 def test_native_subset_is_the_covering_window(corine, corine_store, axes):
     x0, x1, y0, y1 = 4040050, 4050020, 2600000, 2610000
-    plan = _plan(corine, corine_store, subset=f"{axes[0]}({x0}:{x1}),{axes[1]}({y0}:{y1})",
-                 datetime="2006")
+    plan = _plan(
+        corine, corine_store, subset=f"{axes[0]}({x0}:{x1}),{axes[1]}({y0}:{y1})", datetime="2006"
+    )
     data = reader.read(corine_store, plan)
     direct, _, _ = _direct(corine_store, 1)
     c0, c1 = (x0 - 4036000) // 100, -(-(x1 - 4036000) // 100)
@@ -61,20 +62,32 @@ def test_native_subset_is_the_covering_window(corine, corine_store, axes):
 def _reference(store: Path, band: int, grid) -> np.ndarray:
     direct, transform, crs = _direct(store, band)
     out = np.full((grid.height, grid.width), 255, dtype=np.uint8)
-    reproject(direct, out, src_transform=transform, src_crs=crs, src_nodata=255,
-              dst_transform=grid.transform, dst_crs=grid.crs.to_wkt(), dst_nodata=255,
-              resampling=Resampling.nearest, tolerance=0)
+    reproject(
+        direct,
+        out,
+        src_transform=transform,
+        src_crs=crs,
+        src_nodata=255,
+        dst_transform=grid.transform,
+        dst_crs=grid.crs.to_wkt(),
+        dst_nodata=255,
+        resampling=Resampling.nearest,
+        tolerance=0,
+    )
     return out
 
 
-@pytest.mark.parametrize("params", [
-    {"crs": "EPSG:4326"},
-    {"crs": "EPSG:2056", "resolution": "100"},
-    {"subset": "Lon(6.55:6.75),Lat(46.48:46.6)", "scaleSize": "Lon(256),Lat(256)"},
-    {"bbox": "6.5,46.45,6.8,46.65", "crs": "EPSG:3857"},
-    {"width": "200"},
-    {"scale-factor": "3"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"crs": "EPSG:4326"},
+        {"crs": "EPSG:2056", "resolution": "100"},
+        {"subset": "Lon(6.55:6.75),Lat(46.48:46.6)", "scaleSize": "Lon(256),Lat(256)"},
+        {"bbox": "6.5,46.45,6.8,46.65", "crs": "EPSG:3857"},
+        {"width": "200"},
+        {"scale-factor": "3"},
+    ],
+)
 def test_resampling_matches_rasterio_nearest(corine, corine_store, params):
     plan = _plan(corine, corine_store, **params)
     data = reader.read(corine_store, plan)[0]
@@ -84,8 +97,9 @@ def test_resampling_matches_rasterio_nearest(corine, corine_store, params):
 
 
 def test_geographic_subset_answers_in_crs84_on_the_exact_box(corine, corine_store):
-    plan = _plan(corine, corine_store, subset="Lon(6.0:6.7),Lat(46.5:46.6)",
-                 scaleSize="Lon(70),Lat(10)")
+    plan = _plan(
+        corine, corine_store, subset="Lon(6.0:6.7),Lat(46.5:46.6)", scaleSize="Lon(70),Lat(10)"
+    )
     assert plan.grid.crs.to_string() == "OGC:CRS84"
     assert (plan.grid.width, plan.grid.height) == (70, 10)
     assert np.allclose(plan.grid.bounds, (6.0, 46.5, 6.7, 46.6))
@@ -93,40 +107,46 @@ def test_geographic_subset_answers_in_crs84_on_the_exact_box(corine, corine_stor
     assert (data[0, :, 0] == 255).all()  # 6.0 E is west of the product: nodata
 
 
-@pytest.mark.parametrize(("params", "years"), [
-    ({"datetime": "2006-06-01T00:00:00Z"}, (2006,)),
-    ({"datetime": "2006/2012"}, (2006, 2012)),
-    ({"datetime": "../2010-01-01"}, (2006,)),
-    ({"datetime": "0000-01-01T00:00:00Z/.."}, (2006, 2012)),
-    ({"subset": 'time("2012-01-01")'}, (2012,)),
-    ({"subset": 'time("2005-01-01":"2013-01-01")'}, (2006, 2012)),
-])
+@pytest.mark.parametrize(
+    ("params", "years"),
+    [
+        ({"datetime": "2006-06-01T00:00:00Z"}, (2006,)),
+        ({"datetime": "2006/2012"}, (2006, 2012)),
+        ({"datetime": "../2010-01-01"}, (2006,)),
+        ({"datetime": "0000-01-01T00:00:00Z/.."}, (2006, 2012)),
+        ({"subset": 'time("2012-01-01")'}, (2012,)),
+        ({"subset": 'time("2005-01-01":"2013-01-01")'}, (2006, 2012)),
+    ],
+)
 def test_time_selection(corine, corine_store, params, years):
     assert _plan(corine, corine_store, **params).years == years
 
 
-@pytest.mark.parametrize(("params", "names"), [
-    ({"subset": "Z(1:2)"}, "subset"),
-    ({"subset": "X(4050000:4040000)"}, "subset"),
-    ({"subset": "X(0:1000)"}, "subset"),
-    ({"subset": "X(a:b)"}, "subset"),
-    ({"subset": "X 1:2"}, "subset"),
-    ({"bbox": "1,2,3"}, "bbox"),
-    ({"bbox": "7,47,6,46"}, "bbox"),
-    ({"bbox": "100,10,101,11"}, "bbox"),
-    ({"bbox": "6.5,46.5,6.7,46.6", "bbox-crs": "EPSG:999999"}, "bbox-crs"),
-    ({"crs": "not-a-crs"}, "crs"),
-    ({"properties": "height"}, "properties"),
-    ({"datetime": "1990"}, "datetime"),
-    ({"datetime": "yesterday"}, "datetime"),
-    ({"datetime": "2012/2006"}, "datetime"),
-    ({"width": "0"}, "width"),
-    ({"width": "abc"}, "width"),
-    ({"height": "99999999"}, "height"),
-    ({"scale-size": "Q(10)"}, "scale-size"),
-    ({"scale-factor": "-1"}, "scale-factor"),
-    ({"resolution": "0"}, "resolution"),
-])
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"subset": "Z(1:2)"}, "subset"),
+        ({"subset": "X(4050000:4040000)"}, "subset"),
+        ({"subset": "X(0:1000)"}, "subset"),
+        ({"subset": "X(a:b)"}, "subset"),
+        ({"subset": "X 1:2"}, "subset"),
+        ({"bbox": "1,2,3"}, "bbox"),
+        ({"bbox": "7,47,6,46"}, "bbox"),
+        ({"bbox": "100,10,101,11"}, "bbox"),
+        ({"bbox": "6.5,46.5,6.7,46.6", "bbox-crs": "EPSG:999999"}, "bbox-crs"),
+        ({"crs": "not-a-crs"}, "crs"),
+        ({"properties": "height"}, "properties"),
+        ({"datetime": "1990"}, "datetime"),
+        ({"datetime": "yesterday"}, "datetime"),
+        ({"datetime": "2012/2006"}, "datetime"),
+        ({"width": "0"}, "width"),
+        ({"width": "abc"}, "width"),
+        ({"height": "99999999"}, "height"),
+        ({"scale-size": "Q(10)"}, "scale-size"),
+        ({"scale-factor": "-1"}, "scale-factor"),
+        ({"resolution": "0"}, "resolution"),
+    ],
+)
 def test_bad_input_names_the_parameter(corine, corine_store, params, names):
     with pytest.raises(InvalidParameterValue) as e:
         _plan(corine, corine_store, **params)
@@ -154,8 +174,7 @@ def test_coveragejson_keeps_integer_codes_and_legend(corine, corine_store):
     assert all(isinstance(v, int) for v in rng["values"] if v is not None)
     encoding = doc["parameters"]["land_cover"]["categoryEncoding"]
     assert sorted(encoding.values()) == [c.code for c in corine.legend if not c.nodata]
-    assert doc["domain"]["axes"]["t"]["values"] == ["2006-01-01T00:00:00Z",
-                                                    "2012-01-01T00:00:00Z"]
+    assert doc["domain"]["axes"]["t"]["values"] == ["2006-01-01T00:00:00Z", "2012-01-01T00:00:00Z"]
 
 
 def test_geotiff_is_a_cog_with_colours(corine, corine_store):
@@ -197,17 +216,23 @@ def test_netcdf_keeps_cf_legend(corine, corine_store, tmp_path):
 
 
 def test_query_forms_of_real_clients():
-    gdal = parse_query({"subset": ["Lon(6.1:6.2),Lat(46.1:46.2)"],
-                        "scaleSize": ["Lon(256),Lat(256)"]})
+    gdal = parse_query(
+        {"subset": ["Lon(6.1:6.2),Lat(46.1:46.2)"], "scaleSize": ["Lon(256),Lat(256)"]}
+    )
     assert [s.axis for s in gdal.subsets] == ["Lon", "Lat"]
     assert gdal.scale_size == (("Lon", 256), ("Lat", 256))
-    owslib = parse_query({"subset": ["X(1:2),Y(3:4)"], "scale-axes": ["X(2),Y(2)"],
-                          "scale-factor": ["2"], "properties": ["land_cover"]})
+    owslib = parse_query(
+        {
+            "subset": ["X(1:2),Y(3:4)"],
+            "scale-axes": ["X(2),Y(2)"],
+            "scale-factor": ["2"],
+            "properties": ["land_cover"],
+        }
+    )
     assert owslib.scale_axes == (("X", 2.0), ("Y", 2.0)) and owslib.scale_factor == 2
     several = parse_query({"subset": ["X(1:2)", 'time("2018-01-01T00:00:00Z")']})
     assert several.subsets[1].low == "2018-01-01T00:00:00Z" and several.subsets[1].point
-    assert parse_query({"resolution": ["X(20),Y(30)"]}).resolution == (("X", 20.0),
-                                                                       ("Y", 30.0))
+    assert parse_query({"resolution": ["X(20),Y(30)"]}).resolution == (("X", 20.0), ("Y", 30.0))
 
 
 def test_identity_transform_is_north_up(corine):

@@ -48,8 +48,10 @@ def test_collection_describes_the_coverage(url):
 def test_schema_domainset_rangetype(url):
     schema = requests.get(f"{url}/schema", params={"f": "json"}, timeout=30).json()
     field = schema["properties"]["land_cover"]
-    assert field["type"] == "integer" and {"const": 1, "title": "Sealed",
-                                           "x-ogc-color": "#FF0000"} in field["oneOf"]
+    assert (
+        field["type"] == "integer"
+        and {"const": 1, "title": "Sealed", "x-ogc-color": "#FF0000"} in field["oneOf"]
+    )
     domain = requests.get(f"{url}/coverage/domainset", timeout=30).json()
     assert domain["generalGrid"]["axisLabels"] == ["Lon", "Lat"]
     rangetype = requests.get(f"{url}/coverage/rangetype", timeout=30).json()
@@ -65,16 +67,19 @@ def test_default_is_newest_year_geotiff_with_headers(url, direct):
         assert np.array_equal(ds.read(1), direct[2021])
 
 
-@pytest.mark.parametrize(("params", "headers", "media"), [
-    ({"f": "tif"}, {}, GEOTIFF),
-    ({"f": "netcdf"}, {}, "application/x-netcdf"),
-    ({"f": "covjson"}, {}, "application/vnd.cov+json"),
-    ({"f": "png"}, {}, "image/png"),
-    ({}, {"Accept": "application/vnd.cov+json"}, "application/vnd.cov+json"),
-    ({}, {"Accept": "application/x-netcdf"}, "application/x-netcdf"),
-    ({}, {"Accept": "image/png"}, "image/png"),
-    ({}, {"Accept": "image/tiff;application=geotiff"}, GEOTIFF),
-])
+@pytest.mark.parametrize(
+    ("params", "headers", "media"),
+    [
+        ({"f": "tif"}, {}, GEOTIFF),
+        ({"f": "netcdf"}, {}, "application/x-netcdf"),
+        ({"f": "covjson"}, {}, "application/vnd.cov+json"),
+        ({"f": "png"}, {}, "image/png"),
+        ({}, {"Accept": "application/vnd.cov+json"}, "application/vnd.cov+json"),
+        ({}, {"Accept": "application/x-netcdf"}, "application/x-netcdf"),
+        ({}, {"Accept": "image/png"}, "image/png"),
+        ({}, {"Accept": "image/tiff;application=geotiff"}, GEOTIFF),
+    ],
+)
 def test_formats(url, direct, tmp_path, params, headers, media):
     params = {"subset": "X(4301000:4302000),Y(2698000:2699000)", "datetime": "2018", **params}
     r = requests.get(f"{url}/coverage", params=params, headers=headers, timeout=60)
@@ -93,17 +98,27 @@ def test_formats(url, direct, tmp_path, params, headers, media):
             assert np.array_equal(ds.read(1), expected)
 
 
-@pytest.mark.parametrize(("params", "shape"), [
-    ({"bbox": "4305000,2690000,4306000,2690500",
-      "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/3035"}, (50, 100)),
-    ({"subset": "E(4305000:4306000)", "properties": "land_cover"}, (2000, 100)),
-    ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "width": "50"}, (50, 50)),
-    ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "resolution": "20"}, (50, 50)),
-    ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "scale-factor": "4"}, (25, 25)),
-    ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "scale-size": "X(10),Y(20)"},
-     (20, 10)),
-    ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "crs": "EPSG:3857"}, None),
-])
+@pytest.mark.parametrize(
+    ("params", "shape"),
+    [
+        (
+            {
+                "bbox": "4305000,2690000,4306000,2690500",
+                "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/3035",
+            },
+            (50, 100),
+        ),
+        ({"subset": "E(4305000:4306000)", "properties": "land_cover"}, (2000, 100)),
+        ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "width": "50"}, (50, 50)),
+        ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "resolution": "20"}, (50, 50)),
+        ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "scale-factor": "4"}, (25, 25)),
+        (
+            {"subset": "X(4305000:4306000),Y(2690000:2691000)", "scale-size": "X(10),Y(20)"},
+            (20, 10),
+        ),
+        ({"subset": "X(4305000:4306000),Y(2690000:2691000)", "crs": "EPSG:3857"}, None),
+    ],
+)
 def test_parameters(url, params, shape):
     r = requests.get(f"{url}/coverage", params=params, timeout=60)
     assert r.status_code == 200, r.text
@@ -116,29 +131,34 @@ def test_parameters(url, params, shape):
 
 
 def test_several_years_are_bands_or_time_steps(url, direct):
-    params = {"datetime": "2018-01-01T00:00:00Z/2021-12-31T00:00:00Z",
-              "subset": "X(4300000:4300500),Y(2699500:2700000)"}
+    params = {
+        "datetime": "2018-01-01T00:00:00Z/2021-12-31T00:00:00Z",
+        "subset": "X(4300000:4300500),Y(2699500:2700000)",
+    }
     with _tif(requests.get(f"{url}/coverage", params=params, timeout=60)) as ds:
         assert ds.count == 2 and ds.descriptions == ("2018", "2021")
         assert np.array_equal(ds.read(2), direct[2021][:50, :50])
 
 
-@pytest.mark.parametrize(("params", "name"), [
-    ({"subset": "Z(1:2)"}, "subset"),
-    ({"subset": "X(4310000:4300000)"}, "subset"),
-    ({"subset": "X(0:10)"}, "subset"),
-    ({"bbox": "1,2"}, "bbox"),
-    ({"bbox": "1,2,3,x"}, "bbox"),
-    ({"bbox": "4305000,2690000,4306000,2690500", "bbox-crs": "EPSG:0"}, "bbox-crs"),
-    ({"crs": "EPSG:123456789"}, "crs"),
-    ({"properties": "ndvi"}, "properties"),
-    ({"datetime": "1999-01-01T00:00:00Z"}, "datetime"),
-    ({"width": "0"}, "width"),
-    ({"width": "20000000"}, "width"),
-    ({"width": "9000", "height": "9000"}, "width/height"),
-    ({"f": "xml"}, "f"),
-    ({"f": "png", "datetime": "2018/2021"}, "datetime"),
-])
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"subset": "Z(1:2)"}, "subset"),
+        ({"subset": "X(4310000:4300000)"}, "subset"),
+        ({"subset": "X(0:10)"}, "subset"),
+        ({"bbox": "1,2"}, "bbox"),
+        ({"bbox": "1,2,3,x"}, "bbox"),
+        ({"bbox": "4305000,2690000,4306000,2690500", "bbox-crs": "EPSG:0"}, "bbox-crs"),
+        ({"crs": "EPSG:123456789"}, "crs"),
+        ({"properties": "ndvi"}, "properties"),
+        ({"datetime": "1999-01-01T00:00:00Z"}, "datetime"),
+        ({"width": "0"}, "width"),
+        ({"width": "20000000"}, "width"),
+        ({"width": "9000", "height": "9000"}, "width/height"),
+        ({"f": "xml"}, "f"),
+        ({"f": "png", "datetime": "2018/2021"}, "datetime"),
+    ],
+)
 def test_bad_input_is_400_naming_the_parameter(url, params, name):
     r = requests.get(f"{url}/coverage", params=params, timeout=60)
     assert r.status_code == 400, r.text
@@ -159,6 +179,7 @@ def test_unknown_collection_is_404(base_url):
 
 
 def test_conformance_declares_coverages(base_url):
-    classes = requests.get(f"{base_url}/conformance", params={"f": "json"},
-                           timeout=30).json()["conformsTo"]
+    classes = requests.get(f"{base_url}/conformance", params={"f": "json"}, timeout=30).json()[
+        "conformsTo"
+    ]
     assert "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/core" in classes

@@ -60,8 +60,13 @@ def editable_product(settings: Settings, database: str) -> VectorProduct:
             " PRIMARY KEY, name text NOT NULL, value integer, surveyed date,"
             " geom geometry(MultiPolygon, 3035) NOT NULL)"
         )
-    product = VectorProduct(id=EDITABLE, title="Editable zones", table="edit_zones",
-                            storage_crs="EPSG:3035", editable=True)
+    product = VectorProduct(
+        id=EDITABLE,
+        title="Editable zones",
+        table="edit_zones",
+        storage_crs="EPSG:3035",
+        editable=True,
+    )
     write_vector_product(product, settings.data_dir / "vector-products")
     return product
 
@@ -70,8 +75,9 @@ def serve_registered(stack, collection_id: str) -> str:
     """Restart the web app if it started before ``collection_id`` was registered (as an
     operator would after a load); the served base URL."""
     url = stack.settings.url
-    status = requests.get(f"{url}/collections/{collection_id}", params={"f": "json"},
-                          timeout=30).status_code
+    status = requests.get(
+        f"{url}/collections/{collection_id}", params={"f": "json"}, timeout=30
+    ).status_code
     if status == 404:
         import os
         import signal

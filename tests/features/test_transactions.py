@@ -11,15 +11,18 @@ from tests.features.conftest import EDITABLE
 pytestmark = pytest.mark.services
 
 GEOJSON = {"Content-Type": "application/geo+json"}
-SQUARE = {"type": "Polygon", "coordinates": [[[9.85, 47.30], [9.86, 47.30], [9.86, 47.31],
-                                              [9.85, 47.31], [9.85, 47.30]]]}
-BOWTIE = {"type": "Polygon", "coordinates": [[[9.85, 47.30], [9.86, 47.31], [9.86, 47.30],
-                                              [9.85, 47.31], [9.85, 47.30]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[9.85, 47.30], [9.86, 47.30], [9.86, 47.31], [9.85, 47.31], [9.85, 47.30]]],
+}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [[[9.85, 47.30], [9.86, 47.31], [9.86, 47.30], [9.85, 47.31], [9.85, 47.30]]],
+}
 
 
 def feature(geometry=SQUARE, **properties):
-    return {"type": "Feature", "geometry": geometry,
-            "properties": {"name": "zone", **properties}}
+    return {"type": "Feature", "geometry": geometry, "properties": {"name": "zone", **properties}}
 
 
 @pytest.fixture()
@@ -45,8 +48,12 @@ def test_create_read_replace_update_delete(items_url):
     item = requests.get(location, timeout=30).json()
     assert item["properties"]["name"] == "renamed" and item["properties"]["value"] is None
 
-    patched = requests.patch(location, json={"properties": {"value": 7}}, timeout=30,
-                             headers={"Content-Type": "application/merge-patch+json"})
+    patched = requests.patch(
+        location,
+        json={"properties": {"value": 7}},
+        timeout=30,
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
     assert patched.status_code == 204, patched.text
     item = requests.get(location, timeout=30).json()
     assert item["properties"] == {"name": "renamed", "value": 7, "surveyed": None}
@@ -63,25 +70,44 @@ def test_content_crs_is_honoured(items_url):
     to_laea = Transformer.from_crs("OGC:CRS84", "EPSG:3035")
     ring = [list(to_laea.transform(x, y)) for x, y in SQUARE["coordinates"][0]]
     body = feature({"type": "Polygon", "coordinates": [ring]})
-    created = requests.post(items_url, json=body, timeout=30, headers={
-        **GEOJSON, "Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/3035>"})
+    created = requests.post(
+        items_url,
+        json=body,
+        timeout=30,
+        headers={**GEOJSON, "Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/3035>"},
+    )
     assert created.status_code == 201, created.text
     item = requests.get(created.headers["Location"], timeout=30).json()
     assert item["geometry"]["coordinates"][0][0][0] == pytest.approx([9.85, 47.30], abs=1e-6)
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    (feature(BOWTIE), "invalid geometry"),
-    (feature(value="seven"), "value"),
-    (feature(colour="red"), "colour"),
-    (feature(surveyed="yesterday"), "surveyed"),
-    ({"type": "Feature", "geometry": SQUARE, "properties": {"value": 1}}, "name"),
-    ({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": "x"},
-      "properties": {"name": "z"}}, "geometry"),
-    ({"type": "Feature", "geometry": {"type": "Point", "coordinates": [9.8, 47.3]},
-      "properties": {"name": "z"}}, "Geometry type"),
-    ({"type": "FeatureCollection", "features": []}, "Feature"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (feature(BOWTIE), "invalid geometry"),
+        (feature(value="seven"), "value"),
+        (feature(colour="red"), "colour"),
+        (feature(surveyed="yesterday"), "surveyed"),
+        ({"type": "Feature", "geometry": SQUARE, "properties": {"value": 1}}, "name"),
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": "x"},
+                "properties": {"name": "z"},
+            },
+            "geometry",
+        ),
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [9.8, 47.3]},
+                "properties": {"name": "z"},
+            },
+            "Geometry type",
+        ),
+        ({"type": "FeatureCollection", "features": []}, "Feature"),
+    ],
+)
 def test_invalid_features_change_nothing(items_url, body, needle):
     before = count(items_url)
     r = requests.post(items_url, json=body, headers=GEOJSON, timeout=30)
@@ -99,5 +125,4 @@ def test_read_only_collections_refuse_edits(features_url):
 
 def test_conformance_declares_transactions(features_url):
     classes = requests.get(f"{features_url}/conformance", timeout=30).json()["conformsTo"]
-    assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete" \
-        in classes
+    assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete" in classes

@@ -40,9 +40,13 @@ def test_openapi_and_conformance(base_url):
     conformance = requests.get(f"{base_url}/conformance", params={"f": "json"}, timeout=10)
     classes = conformance.json()["conformsTo"]
     spec = "http://www.opengis.net/spec"
-    for held in ("ogcapi-processes-1/1.0/conf/job-list", "ogcapi-processes-1/1.0/conf/dismiss",
-                 "ogcapi-features-3/1.0/conf/filter", "cql2/1.0/conf/cql2-json",
-                 "ogcapi-coverages-1/1.0/conf/scaling"):
+    for held in (
+        "ogcapi-processes-1/1.0/conf/job-list",
+        "ogcapi-processes-1/1.0/conf/dismiss",
+        "ogcapi-features-3/1.0/conf/filter",
+        "cql2/1.0/conf/cql2-json",
+        "ogcapi-coverages-1/1.0/conf/scaling",
+    ):
         assert f"{spec}/{held}" in classes
     # Part 4 is declared only while an editable collection exists (tests/features)
     assert f"{spec}/ogcapi-coverages-1/1.0/conf/html" not in classes
@@ -93,8 +97,9 @@ def test_async_echo_runs_on_the_prefect_worker(base_url, settings):
 
 
 def test_sync_echo_answers_directly_and_is_recorded(base_url, settings):
-    r = requests.post(f"{base_url}/processes/echo/execution",
-                      json={"inputs": {"echoInput": "now"}}, timeout=60)
+    r = requests.post(
+        f"{base_url}/processes/echo/execution", json={"inputs": {"echoInput": "now"}}, timeout=60
+    )
     assert r.status_code == 200, r.text
     assert r.text == "now"
     jobs = requests.get(f"{base_url}/jobs", params={"f": "json", "limit": 50}, timeout=10).json()

@@ -21,8 +21,12 @@ NO_SUCH_PROCESS = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/
 def execute(base_url, process, inputs, prefer=None, **body):
     headers = {"Prefer": prefer} if prefer else {}
     headers.update(body.pop("headers", {}))
-    return requests.post(f"{base_url}/processes/{process}/execution",
-                         json={"inputs": inputs, **body}, headers=headers, timeout=60)
+    return requests.post(
+        f"{base_url}/processes/{process}/execution",
+        json={"inputs": inputs, **body},
+        headers=headers,
+        timeout=60,
+    )
 
 
 def wait_status(base_url, job_id, statuses=("successful", "failed", "dismissed"), timeout=120):
@@ -36,8 +40,11 @@ def wait_status(base_url, job_id, statuses=("successful", "failed", "dismissed")
 
 
 def flow_runs(settings, job_id):
-    return requests.post(f"{settings.prefect_api}/flow_runs/filter",
-                         json={"flow_runs": {"name": {"any_": [job_id]}}}, timeout=10).json()
+    return requests.post(
+        f"{settings.prefect_api}/flow_runs/filter",
+        json={"flow_runs": {"name": {"any_": [job_id]}}},
+        timeout=10,
+    ).json()
 
 
 def final_flow_runs(settings, job_id, timeout=60):
@@ -45,8 +52,10 @@ def final_flow_runs(settings, job_id, timeout=60):
     deadline = time.monotonic() + timeout
     while True:
         runs = flow_runs(settings, job_id)
-        if all(r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for r in runs) \
-                or time.monotonic() > deadline:
+        if (
+            all(r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for r in runs)
+            or time.monotonic() > deadline
+        ):
             return runs
         time.sleep(0.5)
 
@@ -102,26 +111,39 @@ def test_async_job_progress_and_results(base_url, settings):
 
 
 def test_output_selection_and_reference(base_url):
-    r = execute(base_url, "echo", {"echoInput": "by reference"}, response="document",
-                outputs={"echoOutput": {"transmissionMode": "reference"}})
+    r = execute(
+        base_url,
+        "echo",
+        {"echoInput": "by reference"},
+        response="document",
+        outputs={"echoOutput": {"transmissionMode": "reference"}},
+    )
     assert r.status_code == 200
     href = r.json()["echoOutput"]["href"]
     assert requests.get(href, timeout=10).text == "by reference"
-    r = execute(base_url, "sleep", {"seconds": 0, "steps": 1}, response="document",
-                outputs={"steps": {}})
+    r = execute(
+        base_url, "sleep", {"seconds": 0, "steps": 1}, response="document", outputs={"steps": {}}
+    )
     assert r.json() == {"steps": 1}
 
 
-@pytest.mark.parametrize(("body", "status", "needle"), [
-    ({"inputs": {"echoInput": 5}}, 400, "echoInput"),
-    ({"inputs": {}}, 400, "echoInput"),
-    ({"inputs": {"echoInput": "x", "bogus": 1}}, 400, "bogus"),
-    ({"inputs": {"echoInput": "x", "pause": -1}}, 400, "pause"),
-    ({"inputs": {"echoInput": "x"}, "response": "weird"}, 400, "response"),
-    ({"inputs": {"echoInput": "x"}, "outputs": {"nope": {}}}, 400, "nope"),
-    ({"inputs": {"echoInput": "x"}, "subscriber": {"successUri": "ftp://x"}}, 400, "successUri"),
-    ({"inputs": ["echoInput"]}, 400, "inputs"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ({"inputs": {"echoInput": 5}}, 400, "echoInput"),
+        ({"inputs": {}}, 400, "echoInput"),
+        ({"inputs": {"echoInput": "x", "bogus": 1}}, 400, "bogus"),
+        ({"inputs": {"echoInput": "x", "pause": -1}}, 400, "pause"),
+        ({"inputs": {"echoInput": "x"}, "response": "weird"}, 400, "response"),
+        ({"inputs": {"echoInput": "x"}, "outputs": {"nope": {}}}, 400, "nope"),
+        (
+            {"inputs": {"echoInput": "x"}, "subscriber": {"successUri": "ftp://x"}},
+            400,
+            "successUri",
+        ),
+        ({"inputs": ["echoInput"]}, 400, "inputs"),
+    ],
+)
 def test_invalid_requests_are_rejected_before_recording(base_url, body, status, needle):
     before = requests.get(f"{base_url}/jobs", params={"limit": 1000}, timeout=10).json()
     r = requests.post(f"{base_url}/processes/echo/execution", json=body, timeout=30)
@@ -132,8 +154,12 @@ def test_invalid_requests_are_rejected_before_recording(base_url, body, status, 
 
 
 def test_malformed_json_and_unknown_process(base_url):
-    r = requests.post(f"{base_url}/processes/echo/execution", data=b"{nope", timeout=10,
-                      headers={"Content-Type": "application/json"})
+    r = requests.post(
+        f"{base_url}/processes/echo/execution",
+        data=b"{nope",
+        timeout=10,
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400 and r.json()["type"] == "InvalidParameterValue"
     r = execute(base_url, "no-such", {})
     assert r.status_code == 404 and r.json()["type"] == NO_SUCH_PROCESS
@@ -143,10 +169,12 @@ def test_malformed_json_and_unknown_process(base_url):
 
 def test_idempotency_key_returns_the_same_job(base_url, settings):
     headers = {"Idempotency-Key": "retry-me-123"}
-    first = execute(base_url, "echo", {"echoInput": "once"}, prefer="respond-async",
-                    headers=headers)
-    second = execute(base_url, "echo", {"echoInput": "once"}, prefer="respond-async",
-                     headers=headers)
+    first = execute(
+        base_url, "echo", {"echoInput": "once"}, prefer="respond-async", headers=headers
+    )
+    second = execute(
+        base_url, "echo", {"echoInput": "once"}, prefer="respond-async", headers=headers
+    )
     assert first.status_code == second.status_code == 201
     assert first.json()["jobID"] == second.json()["jobID"]
     wait_status(base_url, first.json()["jobID"])
@@ -154,8 +182,7 @@ def test_idempotency_key_returns_the_same_job(base_url, settings):
 
 
 def test_failure_carries_the_reason(base_url):
-    r = execute(base_url, "sleep", {"seconds": 0, "steps": 1, "fail": True},
-                prefer="respond-async")
+    r = execute(base_url, "sleep", {"seconds": 0, "steps": 1, "fail": True}, prefer="respond-async")
     job = wait_status(base_url, r.json()["jobID"])
     assert job["status"] == "failed"
     assert "asked to fail" in job["message"]
@@ -187,22 +214,38 @@ def test_dismiss_cancels_the_prefect_run(base_url, settings):
 def test_job_list_filters_and_paging(base_url):
     for text in ("a", "b", "c"):
         assert execute(base_url, "echo", {"echoInput": text}).status_code == 200
-    page = requests.get(f"{base_url}/jobs", params={"limit": 2, "processID": "echo",
-                                                     "status": "successful"}, timeout=10).json()
+    page = requests.get(
+        f"{base_url}/jobs",
+        params={"limit": 2, "processID": "echo", "status": "successful"},
+        timeout=10,
+    ).json()
     assert len(page["jobs"]) == 2
     assert all(j["processID"] == "echo" and j["status"] == "successful" for j in page["jobs"])
     nxt = next(link["href"] for link in page["links"] if link["rel"] == "next")
     page2 = requests.get(nxt, timeout=10).json()
     first_ids = {j["jobID"] for j in page["jobs"]}
     assert page2["jobs"] and not first_ids & {j["jobID"] for j in page2["jobs"]}
-    assert requests.get(f"{base_url}/jobs", params={"type": "process", "minDuration": 0},
-                        timeout=10).status_code == 200
+    assert (
+        requests.get(
+            f"{base_url}/jobs", params={"type": "process", "minDuration": 0}, timeout=10
+        ).status_code
+        == 200
+    )
 
 
-@pytest.mark.parametrize("params", [
-    {"limit": 0}, {"limit": "unlimited"}, {"limit": 100000}, {"status": "done"},
-    {"type": "workflow"}, {"datetime": "yesterday"}, {"minDuration": -1}, {"cursor": "junk"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": "unlimited"},
+        {"limit": 100000},
+        {"status": "done"},
+        {"type": "workflow"},
+        {"datetime": "yesterday"},
+        {"minDuration": -1},
+        {"cursor": "junk"},
+    ],
+)
 def test_job_list_bad_parameters(base_url, params):
     r = requests.get(f"{base_url}/jobs", params=params, timeout=10)
     assert r.status_code == 400, r.text
@@ -227,10 +270,17 @@ def test_callbacks_are_delivered(base_url):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     try:
-        r = execute(base_url, "echo", {"echoInput": "call me"}, prefer="respond-async",
-                    subscriber={"successUri": f"http://127.0.0.1:{port}/ok",
-                                "inProgressUri": f"http://127.0.0.1:{port}/running",
-                                "failedUri": f"http://127.0.0.1:{port}/failed"})
+        r = execute(
+            base_url,
+            "echo",
+            {"echoInput": "call me"},
+            prefer="respond-async",
+            subscriber={
+                "successUri": f"http://127.0.0.1:{port}/ok",
+                "inProgressUri": f"http://127.0.0.1:{port}/running",
+                "failedUri": f"http://127.0.0.1:{port}/failed",
+            },
+        )
         wait_status(base_url, r.json()["jobID"])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any(p == "/ok" for p, _ in _Inbox.received):

@@ -37,8 +37,13 @@ def test_killed_worker_fails_its_jobs_in_bounded_time(stack, base_url):
 
 def test_fifty_concurrent_submissions_all_succeed(base_url, settings):
     def submit(i: int) -> str:
-        r = execute(base_url, "echo", {"echoInput": f"job {i}"}, prefer="respond-async",
-                    headers={"Idempotency-Key": f"burst-{i}"})
+        r = execute(
+            base_url,
+            "echo",
+            {"echoInput": f"job {i}"},
+            prefer="respond-async",
+            headers={"Idempotency-Key": f"burst-{i}"},
+        )
         assert r.status_code == 201, r.text
         return r.json()["jobID"]
 
@@ -49,8 +54,11 @@ def test_fifty_concurrent_submissions_all_succeed(base_url, settings):
         assert wait_status(base_url, job_id, timeout=240)["status"] == "successful"
     deadline = time.monotonic() + 60  # Prefect's Completed follows the job record
     while True:
-        runs = requests.post(f"{settings.prefect_api}/flow_runs/filter",
-                             json={"flow_runs": {"name": {"any_": job_ids}}}, timeout=30).json()
+        runs = requests.post(
+            f"{settings.prefect_api}/flow_runs/filter",
+            json={"flow_runs": {"name": {"any_": job_ids}}},
+            timeout=30,
+        ).json()
         if all(r["state_type"] == "COMPLETED" for r in runs) or time.monotonic() > deadline:
             break
         time.sleep(1)

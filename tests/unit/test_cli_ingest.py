@@ -14,8 +14,9 @@ LANDGRID = str(Path(sys.executable).parent / "landgrid")
 
 def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "LANDGRID_DATA_DIR": str(data_dir)}
-    return subprocess.run([LANDGRID, "ingest", *args], env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [LANDGRID, "ingest", *args], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_ingest_then_reject_a_bad_file(shared_data, tmp_path):

@@ -31,12 +31,14 @@ def upgrade() -> None:
         sa.Column("results", JSONB),
         sa.Column("flow_run_id", sa.String(36)),
         sa.Column("idempotency_key", sa.String(256)),
-        sa.Column("created", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("started", sa.DateTime(timezone=True)),
         sa.Column("finished", sa.DateTime(timezone=True)),
-        sa.Column("updated", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "updated", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("expires", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("owner", "idempotency_key"),
     )

@@ -14,15 +14,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("jobs", sa.Column("mode", sa.String(8), server_default="async",
-                                    nullable=False))
+    op.add_column("jobs", sa.Column("mode", sa.String(8), server_default="async", nullable=False))
     op.add_column("jobs", sa.Column("runner", sa.String(128)))
     op.add_column("jobs", sa.Column("notified", sa.String(16)))
-    op.add_column("jobs", sa.Column("notify_attempts", sa.Integer, server_default="0",
-                                    nullable=False))
+    op.add_column(
+        "jobs", sa.Column("notify_attempts", sa.Integer, server_default="0", nullable=False)
+    )
     op.add_column("jobs", sa.Column("notify_after", sa.DateTime(timezone=True)))
-    op.create_index("jobs_open_idx", "jobs", ["status"],
-                    postgresql_where=sa.text("status IN ('accepted', 'running')"))
+    op.create_index(
+        "jobs_open_idx",
+        "jobs",
+        ["status"],
+        postgresql_where=sa.text("status IN ('accepted', 'running')"),
+    )
 
 
 def downgrade() -> None:
