@@ -100,6 +100,8 @@ def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> State |
     processor.reporter = report
     processor.workdir = settings.results_dir / job_id
     processor.settings = settings
+    job = store.get(job_id)
+    processor.owner = job.owner if job else "anonymous"
     try:
         outputs = processor.run(inputs)
     except JobDismissed:

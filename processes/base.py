@@ -30,6 +30,7 @@ class FileOutput:
 
 class LandgridProcessor(BaseProcessor):
     reporter: Reporter | None = None
+    owner: str = "anonymous"  # the job's owner: what a process publishes belongs to them
     workdir: Path | None = None
     _settings: Settings | None = None
 

@@ -16,10 +16,11 @@ from flask import Flask, Response, g, request
 from landgrid.auth.authenticator import Authenticator
 from landgrid.auth.login import install_login, session_principal
 from landgrid.auth.mode import OPEN_WARNING
+from landgrid.auth.owners import CollectionOwners
 from landgrid.auth.policy import Action, Decision, Policy
 from landgrid.auth.principal import AuthUnavailable, InvalidToken, Principal
 from landgrid.auth.routes import classify
-from landgrid.errors import Forbidden, Unauthorized, Unavailable
+from landgrid.errors import Forbidden, NotFound, Unauthorized, Unavailable
 from landgrid.http import exception_response
 from landgrid.settings import Settings
 
@@ -34,6 +35,7 @@ def install_auth(app: Flask, settings: Settings) -> None:
         app.before_request(_open_identity)
         return
     authenticator = Authenticator(settings)
+    owners = CollectionOwners(settings)
     app.config["LANDGRID_AUTHENTICATOR"] = authenticator
     login = bool(settings.oidc_client_id and settings.oidc_client_secret)
     if login:
@@ -56,6 +58,9 @@ def install_auth(app: Flask, settings: Settings) -> None:
             principal = session_principal(authenticator)
         _set_identity(principal, policy)
         decision = policy.decide(principal, action)
+        if action.right in ("read", "edit") and not owners.visible(action.resource):
+            # a job's published collection: others get 404 (its existence is not revealed)
+            return exception_response(NotFound(f"no collection {action.resource!r}"))
         if decision is Decision.UNAUTHENTICATED:
             return unauthorized(None)
         if decision is Decision.FORBIDDEN:
@@ -71,11 +76,13 @@ def install_auth(app: Flask, settings: Settings) -> None:
         """``/collections`` lists only what the caller may read (JSON; the HTML page is
         pygeoapi's and still lists every title, but its links answer 401/403)."""
         if request.method == "GET" and request.path.rstrip("/") == "/collections":
-            return filter_collections(response, policy, g.get("principal"))
+            return filter_collections(response, policy, g.get("principal"), owners)
         return response
 
 
-def filter_collections(response: Response, policy: Policy, principal: Principal | None) -> Response:
+def filter_collections(
+    response: Response, policy: Policy, principal: Principal | None, owners: CollectionOwners
+) -> Response:
     if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
         return response
     try:  # pygeoapi's responses carry no mimetype that get_json() would accept
@@ -90,6 +97,7 @@ def filter_collections(response: Response, policy: Policy, principal: Principal 
         for c in listed
         if policy.decide(principal, Action("collections", "read", str(c.get("id"))))
         is Decision.ALLOW
+        and owners.visible(str(c.get("id")))
     ]
     if len(body["collections"]) != len(listed):
         response.set_data(json.dumps(body))

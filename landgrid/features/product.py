@@ -44,6 +44,10 @@ class VectorProduct(BaseModel):
     time_column: str | None = Field(default=None, pattern=IDENTIFIER)
     time_end_column: str | None = Field(default=None, pattern=IDENTIFIER)
     editable: bool = False
+    owner: str | None = Field(
+        default=None,
+        description="identity of the job that published it: only they and admins see it",
+    )
     bbox: list[float] = Field(
         default=[-180.0, -90.0, 180.0, 90.0],
         min_length=4,

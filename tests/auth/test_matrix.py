@@ -268,3 +268,29 @@ def test_dismissal(auth_url, oidc, who, status):
     expect(call(oidc, who, "DELETE", job_url), status)
     if status != 200:
         expect(call(oidc, "admin", "DELETE", job_url), 200)  # admin may dismiss any job
+
+
+# --- collections published by a job belong to its owner ----------------------------------
+def test_published_collection_belongs_to_its_owner(auth_url, oidc):
+    aoi = {"bbox": [4300000, 2698000, 4301000, 2699000], "crs": "EPSG:3035"}
+    r = call(
+        oidc,
+        "user-a",
+        "POST",
+        f"{auth_url}/processes/vectorize/execution",
+        json={"inputs": {"product": RASTER, "year": 2021, "aoi": aoi}, "response": "document"},
+    )
+    assert r.status_code == 200, r.text
+    collection = r.json()["collection"]["href"].rsplit("/", 1)[1]
+    for who, status in (
+        ("user-a", 200),
+        ("admin", 200),
+        ("user-b", 404),
+        ("operator", 404),
+        ("anonymous", 404),
+    ):
+        for path in ("", "/items?limit=1"):
+            url = f"{auth_url}/collections/{collection}{path}"
+            expect(call(oidc, who, "GET", url, params={"f": "json"}), status)
+        listed = call(oidc, who, "GET", f"{auth_url}/collections?f=json").json()["collections"]
+        assert (collection in {c["id"] for c in listed}) == (status == 200)
