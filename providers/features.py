@@ -23,18 +23,10 @@ from pygeoapi.provider.base import (
 from landgrid.features.errors import FeatureError, NotFound
 from landgrid.features.product import VectorProduct
 from landgrid.features.settings import FeatureSettings
-from landgrid.features.store import FeatureStore
+from landgrid.features.store import SCHEMA_TYPES, FeatureStore
 from landgrid.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
-_FIELD_TYPES = {
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "string": {"type": "string"},
-    "date": {"type": "string", "format": "date"},
-    "date-time": {"type": "string", "format": "date-time"},
-}
 
 
 @cache
@@ -62,7 +54,7 @@ class PostGISFeatureProvider(BaseProvider):
                 LOGGER.warning("%s", e)
                 return {}
             self._fields = {
-                n: dict(_FIELD_TYPES.get(info.columns[n].kind, {"type": "string"}))
+                n: dict(SCHEMA_TYPES.get(info.columns[n].kind, {"type": "string"}))
                 for n in info.property_names
             }
         return self._fields

@@ -26,7 +26,7 @@ from landgrid.features.query import count_select, item_select, items_select
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.table import TableInfo, describe
 
-_SCHEMA_TYPES = {
+SCHEMA_TYPES = {
     "integer": {"type": "integer"},
     "number": {"type": "number"},
     "boolean": {"type": "boolean"},
@@ -157,7 +157,7 @@ class FeatureStore:
             },
         }
         for name in [info.product.id_column, *info.property_names]:
-            schema = dict(_SCHEMA_TYPES.get(info.columns[name].kind, {}))
+            schema = dict(SCHEMA_TYPES.get(info.columns[name].kind, {}))
             if name == info.product.id_column:
                 schema["x-ogc-role"] = "id"
             elif name == info.product.time_column:
