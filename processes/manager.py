@@ -23,6 +23,7 @@ import httpx
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.states import Cancelling
 from pygeoapi.process.base import BaseProcessor
 from pygeoapi.process.manager.base import BaseManager
@@ -111,8 +112,11 @@ class PrefectManager(BaseManager):
         return self.store.get(job.id) or job
 
     def _run_flow(self, job: Job) -> None:
+        """Without flow-run heartbeats: joining Prefect's heartbeat thread costs up to 1 s per
+        run, and a sync job's liveness is the web process's, which the reconciler checks."""
         try:
-            ogc_process(job.id, job.process_id, job.inputs)
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                ogc_process(job.id, job.process_id, job.inputs)
         except Exception:  # recorded by the flow's hooks; nothing more to do in this thread
             LOGGER.debug("sync job %s failed", job.id, exc_info=True)
 
