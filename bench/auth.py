@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -30,17 +29,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from landgrid.pgcluster import free_port
 from landgrid.settings import PROJECT_ROOT, Settings
 from landgrid.stack import Stack
 from tests.auth.provider import running_provider
 
 PATH = "/collections/clcplus-backbone-polygons/items?limit=10"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def time_once(session: requests.Session, url: str, headers: dict[str, str]) -> float:

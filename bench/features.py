@@ -33,20 +33,13 @@ from landgrid.db import engine
 from landgrid.features.cursor import encode
 from landgrid.features.product import VectorProduct, write_vector_product
 from landgrid.generator import generate_year
+from landgrid.pgcluster import free_port
 from landgrid.settings import Settings
 from landgrid.stack import Stack
 
 TABLE = "bench_squares"
 X0, Y0, SIZE = 4_300_000, 2_700_000, 100  # top-left corner and square size, EPSG:3035
 DEEP = 0.9  # the deep page starts at 90 % of the table
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_table(url: str, side: int) -> None:

@@ -29,20 +29,12 @@ from pathlib import Path
 
 import requests
 
-from landgrid.pgcluster import port_in_use
+from landgrid.pgcluster import free_port, port_in_use
 from landgrid.settings import Settings
 from landgrid.stack import Stack
 from processes.echo import EchoProcessor
 
 STOCK_POOL = "bench-stock"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def p(values: list[float], q: float) -> float:

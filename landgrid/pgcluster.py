@@ -39,6 +39,13 @@ def find_pg_bin() -> Path:
     )
 
 
+def free_port() -> int:
+    """A port nothing listens on now (for throwaway stacks: tests, benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)

@@ -25,6 +25,17 @@ from landgrid.settings import Settings
 
 PRODUCT_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}
 YEAR_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1900, "maximum": 2100}
+PRODUCT_INPUT: dict[str, Any] = {
+    "title": "Raster product id",
+    "minOccurs": 1,
+    "maxOccurs": 1,
+    "schema": PRODUCT_SCHEMA,
+}
+
+
+def year_input(title: str, max_occurs: int = 1) -> dict[str, Any]:
+    """A year input of a process description (``max_occurs`` > 1: one or more years)."""
+    return {"title": title, "minOccurs": 1, "maxOccurs": max_occurs, "schema": YEAR_SCHEMA}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from landgrid.coverage import encode
 from landgrid.errors import InvalidParameterValue
 from processes.aoi import AOI_INPUTS, aoi_in_product
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_SCHEMA, YEAR_SCHEMA, source
+from processes.catalog import PRODUCT_INPUT, source, year_input
 
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 
@@ -33,14 +33,9 @@ PROCESS_METADATA = {
     "jobControlOptions": ["async-execute", "sync-execute", "dismiss"],
     "outputTransmission": ["value", "reference"],
     "inputs": {
-        "product": {
-            "title": "Raster product id",
-            "minOccurs": 1,
-            "maxOccurs": 1,
-            "schema": PRODUCT_SCHEMA,
-        },
-        "yearA": {"title": "Earlier year", "minOccurs": 1, "maxOccurs": 1, "schema": YEAR_SCHEMA},
-        "yearB": {"title": "Later year", "minOccurs": 1, "maxOccurs": 1, "schema": YEAR_SCHEMA},
+        "product": PRODUCT_INPUT,
+        "yearA": year_input("Earlier year"),
+        "yearB": year_input("Later year"),
         **AOI_INPUTS,
     },
     "outputs": {

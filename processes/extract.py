@@ -14,7 +14,12 @@ from flows.clip import clip
 from landgrid.coverage import encode
 from processes.aoi import AOI_INPUTS, aoi_in_product, parse_crs
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_SCHEMA, YEAR_SCHEMA, as_list, source
+from processes.catalog import (
+    PRODUCT_INPUT,
+    as_list,
+    source,
+    year_input,
+)
 
 FORMATS = {
     "cog": ("extract.tif", "image/tiff; application=geotiff; profile=cloud-optimized"),
@@ -39,18 +44,8 @@ PROCESS_METADATA = {
     "jobControlOptions": ["async-execute", "sync-execute", "dismiss"],
     "outputTransmission": ["reference"],
     "inputs": {
-        "product": {
-            "title": "Raster product id",
-            "minOccurs": 1,
-            "maxOccurs": 1,
-            "schema": PRODUCT_SCHEMA,
-        },
-        "year": {
-            "title": "Reference year(s)",
-            "minOccurs": 1,
-            "maxOccurs": 20,
-            "schema": YEAR_SCHEMA,
-        },
+        "product": PRODUCT_INPUT,
+        "year": year_input("Reference year(s)", 20),
         **AOI_INPUTS,
         "outputCrs": {
             "title": "Output CRS",

@@ -17,7 +17,7 @@ from landgrid.products import load_products
 from landgrid.rasterstore import IngestError, StoreError, create_store, ingest_year
 from landgrid.resources import product_store
 from processes.base import LandgridProcessor
-from processes.catalog import PRODUCT_SCHEMA, YEAR_SCHEMA
+from processes.catalog import PRODUCT_INPUT, year_input
 
 PROCESS_METADATA = {
     "id": "ingest",
@@ -38,13 +38,8 @@ PROCESS_METADATA = {
     "jobControlOptions": ["async-execute", "sync-execute", "dismiss"],
     "outputTransmission": ["value"],
     "inputs": {
-        "product": {
-            "title": "Raster product id",
-            "minOccurs": 1,
-            "maxOccurs": 1,
-            "schema": PRODUCT_SCHEMA,
-        },
-        "year": {"title": "Reference year", "minOccurs": 1, "maxOccurs": 1, "schema": YEAR_SCHEMA},
+        "product": PRODUCT_INPUT,
+        "year": year_input("Reference year"),
         "source": {
             "title": "Raster file path on the server, or http(s) URL",
             "minOccurs": 1,

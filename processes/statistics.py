@@ -15,7 +15,13 @@ import numpy as np
 from flows.zonal import Zone, class_counts
 from processes.aoi import CRS_SCHEMA
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_SCHEMA, YEAR_SCHEMA, Source, as_list, source
+from processes.catalog import (
+    PRODUCT_INPUT,
+    Source,
+    as_list,
+    source,
+    year_input,
+)
 from processes.zones import ZONES_SCHEMA, load_zones
 
 RULE = (
@@ -42,18 +48,8 @@ PROCESS_METADATA = {
     "jobControlOptions": ["sync-execute", "async-execute", "dismiss"],
     "outputTransmission": ["value", "reference"],
     "inputs": {
-        "product": {
-            "title": "Raster product id",
-            "minOccurs": 1,
-            "maxOccurs": 1,
-            "schema": PRODUCT_SCHEMA,
-        },
-        "year": {
-            "title": "Reference year(s)",
-            "minOccurs": 1,
-            "maxOccurs": 20,
-            "schema": YEAR_SCHEMA,
-        },
+        "product": PRODUCT_INPUT,
+        "year": year_input("Reference year(s)", 20),
         "zones": {
             "title": "Zones",
             "description": "A GeoJSON FeatureCollection, or {collection, filter, "

@@ -22,7 +22,7 @@ from landgrid.features.table import forget
 from landgrid.vectors import load_landcover_polygons
 from processes.aoi import AOI_INPUTS, aoi_in_product
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_SCHEMA, YEAR_SCHEMA, source
+from processes.catalog import PRODUCT_INPUT, source, year_input
 
 GPKG = "application/geopackage+sqlite3"
 
@@ -43,13 +43,8 @@ PROCESS_METADATA = {
     "jobControlOptions": ["async-execute", "sync-execute", "dismiss"],
     "outputTransmission": ["value", "reference"],
     "inputs": {
-        "product": {
-            "title": "Raster product id",
-            "minOccurs": 1,
-            "maxOccurs": 1,
-            "schema": PRODUCT_SCHEMA,
-        },
-        "year": {"title": "Reference year", "minOccurs": 1, "maxOccurs": 1, "schema": YEAR_SCHEMA},
+        "product": PRODUCT_INPUT,
+        "year": year_input("Reference year"),
         **AOI_INPUTS,
         "tolerance": {
             "title": "Simplification tolerance (m)",
