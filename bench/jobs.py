@@ -9,8 +9,10 @@ and measures, in one run:
   successful, through the Prefect worker;
 - ``bare Prefect``: ``run_deployment`` of the same flow to a stock ``prefect worker`` (process
   type, 1 s polling) on its own work pool, waiting for Completed;
-- ``ours sync``: POST without Prefer (runs in the web process, still a Prefect flow run)
-  vs calling the process function directly (the overhead the API adds);
+- ``pygeoapi thread manager``: the same on stock pygeoapi with its default manager (jobs
+  in a thread of the web worker, TinyDB, no durability) and its own echo process;
+- ``ours sync``: POST without Prefer (runs in the web process, mirrored as a Prefect flow
+  run) vs calling the process function directly (the overhead the API adds);
 - a burst of ``--burst`` concurrent async submissions: wall time, errors, lost jobs.
 
 Prints medians, p95 and ratios. Timings are the machine's; compare ratios, not seconds.
@@ -28,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+import yaml
 
 from landgrid.pgcluster import free_port, port_in_use
 from landgrid.settings import Settings
@@ -122,6 +125,77 @@ def bare_prefect(stack: Stack, runs: int) -> list[float]:
     return [float(line) for line in out.split()]
 
 
+def stock_pygeoapi(stack: Stack, settings: Settings, port: int) -> str:
+    """pygeoapi's own app with its default job manager (TinyDB; async jobs run in a thread
+    of the web worker, nothing durable) and its own echo process, same gunicorn settings."""
+    config = yaml.safe_load((settings.data_dir / "pygeoapi-config.yml").read_text())
+    config["server"]["url"] = f"http://127.0.0.1:{port}"
+    config["server"]["manager"] = {
+        "name": "TinyDB",
+        "connection": str(settings.data_dir / "stock-jobs.json"),
+        "output_dir": str(settings.data_dir / "stock-outputs"),
+    }
+    config["resources"] = {"echo": {"type": "process", "processor": {"name": "Echo"}}}
+    config_path = settings.data_dir / "stock-pygeoapi.yml"
+    config_path.write_text(yaml.safe_dump(config))
+    openapi_path = settings.data_dir / "stock-openapi.yml"
+    env = {**stack.env, "PYGEOAPI_CONFIG": str(config_path), "PYGEOAPI_OPENAPI": str(openapi_path)}
+    subprocess.run(
+        [
+            str(stack.bin / "pygeoapi"),
+            "openapi",
+            "generate",
+            str(config_path),
+            "--output-file",
+            str(openapi_path),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    stack.env = env
+    stack.spawn(
+        "stock-web",
+        [
+            str(stack.bin / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(settings.web_workers),
+            "--threads",
+            str(settings.web_threads),
+            "pygeoapi.flask_app:APP",
+        ],
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/processes/echo", timeout=2).ok:
+                return base
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise RuntimeError("stock pygeoapi did not start")
+
+
+def gunicorn_sizes(settings: Settings) -> list[str]:
+    return ["--workers", str(settings.web_workers), "--threads", str(settings.web_threads)]
+
+
+def stock_async(base: str) -> float:
+    """Submit -> successful on stock pygeoapi, polled the same way as ours."""
+    started = time.perf_counter()
+    r = requests.post(
+        f"{base}/processes/echo/execution",
+        json={"inputs": {"echoInput": "x"}},
+        headers={"Prefer": "respond-async"},
+        timeout=60,
+    )
+    job_id = r.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert wait_job(base, job_id) == "successful"
+    return time.perf_counter() - started
+
+
 def burst(base: str, count: int) -> tuple[float, int, int]:
     started = time.perf_counter()
     errors = 0
@@ -176,10 +250,14 @@ def main() -> None:
         asyncs = [ours_async(base) for _ in range(args.runs)]
         syncs = [ours_sync(base) for _ in range(args.runs)]
         direct = [direct_call() for _ in range(args.runs)]
-        print(f"bare Prefect: {args.stock_runs} runs on a stock process worker ...")
-        stock = bare_prefect(stack, args.stock_runs)
         print(f"burst of {args.burst} concurrent async submissions ...")
         wall, errors, lost = burst(base, args.burst)
+        print(f"bare Prefect: {args.stock_runs} runs on a stock process worker ...")
+        stock = bare_prefect(stack, args.stock_runs)
+        print("stock pygeoapi, default (thread) manager ...")
+        threads_base = stock_pygeoapi(stack, settings, free_port())
+        stock_async(threads_base)  # warm up
+        thread_manager = [stock_async(threads_base) for _ in range(args.runs)]
     finally:
         stack.stop()
         shutil.rmtree(base_dir, ignore_errors=True)
@@ -188,11 +266,14 @@ def main() -> None:
     for name, values in (
         ("ours async (warm worker)", asyncs),
         ("bare Prefect (stock)", stock),
+        ("pygeoapi thread manager", thread_manager),
         ("ours sync (in web proc)", syncs),
     ):
         print(f"{name:24}{p(values, 0.5):8.3f}{p(values, 0.95):8.3f}")
     ratio = statistics.median(stock) / statistics.median(asyncs)
     print(f"\nasync: bare Prefect / ours = {ratio:.1f}x")
+    closeness = statistics.median(asyncs) / statistics.median(thread_manager)
+    print(f"async: ours / pygeoapi thread manager = {closeness:.1f}x (no durability there)")
     overhead = statistics.median(syncs) - statistics.median(direct)
     print(f"sync overhead over a direct call: {overhead * 1000:.0f} ms (goal < 50 ms)")
     print(

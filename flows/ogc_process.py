@@ -42,16 +42,18 @@ def _exception(state: State) -> BaseException | None:
     return None
 
 
-def _on_failure(flow: Flow, flow_run: FlowRun, state: State) -> None:
-    exc = _exception(state)
+def record_failure(job_id: str, exc: BaseException | None, fallback: str = "") -> None:
+    """Fail the job with the real reason and the OGC exception type/status it maps to."""
     if isinstance(exc, ApiError):
         exception = {"type": exc.type, "status": exc.status}
     else:
         exception = {"type": "NoApplicableCode", "status": 500}
-    reason = (str(exc) if exc else "") or (type(exc).__name__ if exc else state.message or "")
-    _store().finish(
-        flow_run.parameters["job_id"], "failed", f"failed: {reason}", {"exception": exception}
-    )
+    reason = (str(exc) if exc else "") or (type(exc).__name__ if exc else fallback)
+    _store().finish(job_id, "failed", f"failed: {reason}", {"exception": exception})
+
+
+def _on_failure(flow: Flow, flow_run: FlowRun, state: State) -> None:
+    record_failure(flow_run.parameters["job_id"], _exception(state), state.message or "")
 
 
 def _on_crashed(flow: Flow, flow_run: FlowRun, state: State) -> None:
@@ -78,17 +80,14 @@ def serialise(outputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return stored
 
 
-@flow(
-    name=FLOW_NAME,
-    on_failure=[_on_failure],
-    on_crashed=[_on_crashed],
-    on_cancellation=[_on_cancellation],
-    persist_result=False,
-)
-def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> State | None:
+def run_job(job_id: str, process_id: str, inputs: dict[str, Any], flow_run_id: str | None) -> None:
+    """Run a job's process and record its results: the body of every execution, in a flow
+    run on a worker or directly in a web process (sync). Raises ``JobDismissed`` when the
+    job is dismissed while it runs; the process's own exceptions propagate."""
     settings = Settings()
     store = JobStore(settings.db_url())
-    if not store.mark_running(job_id, flow_run_id=str(runtime.flow_run.id)):
+    job = store.mark_running(job_id, flow_run_id=flow_run_id)
+    if job is None:
         return  # dismissed before it started: nothing to do
     processor = load_processor(settings.pygeoapi_config, process_id)
     processor.set_job_id(job_id)
@@ -100,10 +99,21 @@ def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> State |
     processor.reporter = report
     processor.workdir = settings.results_dir / job_id
     processor.settings = settings
-    job = store.get(job_id)
-    processor.owner = job.owner if job else "anonymous"
+    processor.owner = job.owner
+    outputs = processor.run(inputs)
+    store.finish(job_id, "successful", "completed", {"outputs": serialise(outputs, settings)})
+
+
+@flow(
+    name=FLOW_NAME,
+    on_failure=[_on_failure],
+    on_crashed=[_on_crashed],
+    on_cancellation=[_on_cancellation],
+    persist_result=False,
+)
+def ogc_process(job_id: str, process_id: str, inputs: dict[str, Any]) -> State | None:
     try:
-        outputs = processor.run(inputs)
+        run_job(job_id, process_id, inputs, str(runtime.flow_run.id))
     except JobDismissed:
         return Cancelled(message="the job was dismissed")
-    store.finish(job_id, "successful", "completed", {"outputs": serialise(outputs, settings)})
+    return None

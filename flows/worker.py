@@ -9,7 +9,7 @@ Prefect's, the job record is the flow's.
 
 Cancellation is cooperative: a dismissed job's flow stops at its next progress report
 (threads cannot be killed). A worker that dies takes its runs with it; the reconciler sees
-the dead process and fails those jobs.
+the dead process (or, from another host, the end of its job heartbeats) and fails those jobs.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.flow_engine import run_flow
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.states import Pending
 
 from flows.ogc_process import ogc_process
+from landgrid.jobs import JobStore, start_heartbeat
 from landgrid.settings import Settings
 
 LOGGER = logging.getLogger("landgrid.worker")
@@ -80,17 +82,26 @@ class Worker:
 
     @staticmethod
     def execute(flow_run: FlowRun) -> None:
+        """Prefect's flow heartbeats are off: joining their thread costs up to 1 s per run,
+        and the job heartbeat (``landgrid.jobs.start_heartbeat``) already tells the
+        reconciler when this worker is gone, from any host."""
         try:
-            run_flow(
-                ogc_process, flow_run=flow_run, parameters=flow_run.parameters, return_type="state"
-            )
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                run_flow(
+                    ogc_process,
+                    flow_run=flow_run,
+                    parameters=flow_run.parameters,
+                    return_type="state",
+                )
         except BaseException:  # the engine recorded the state; keep the worker alive
             LOGGER.exception("flow run %s ended with an error", flow_run.id)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    worker = Worker(Settings())
+    settings = Settings()
+    worker = Worker(settings)
+    start_heartbeat(JobStore(settings.db_url()), settings.heartbeat_interval)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stopping.set())
     LOGGER.info("worker %s polling pool %s", worker.name, worker.settings.work_pool)

@@ -44,6 +44,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(coverage_blueprint(settings))  # before pygeoapi: ours answer first
     app.register_blueprint(features_blueprint(settings))  # before pygeoapi: ours answer first
     # ours first: where paths are equal, the first registered rule wins
-    app.register_blueprint(processes_blueprint(api_.manager, settings.url))
+    app.register_blueprint(processes_blueprint(api_.manager, settings.url, api_.config))
     app.register_blueprint(BLUEPRINT)
     return app

@@ -67,6 +67,8 @@ PROCESSES = [
     f"{OGC}/ogcapi-processes-1/1.0/conf/core",
     f"{OGC}/ogcapi-processes-1/1.0/conf/ogc-process-description",
     f"{OGC}/ogcapi-processes-1/1.0/conf/json",
+    f"{OGC}/ogcapi-processes-1/1.0/conf/html",
+    f"{OGC}/ogcapi-processes-1/1.0/conf/oas30",
     f"{OGC}/ogcapi-processes-1/1.0/conf/job-list",
     f"{OGC}/ogcapi-processes-1/1.0/conf/callback",
     f"{OGC}/ogcapi-processes-1/1.0/conf/dismiss",

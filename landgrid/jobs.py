@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import socket
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from landgrid.db import engine
 from landgrid.models import Job
 
+LOGGER = logging.getLogger(__name__)
 FINAL = ("successful", "failed", "dismissed")
 STATUSES = ("accepted", "running", *FINAL)
+JOB_LIMIT = (1, 10, 1000)  # minimum, default, maximum of `limit` on /jobs
 
 
 def now() -> datetime:
@@ -48,6 +53,23 @@ class JobFilter:
     max_duration: float | None = None
     limit: int = 10
     after: tuple[datetime, str] | None = None  # keyset cursor: (created, id) of the last row
+
+
+def start_heartbeat(store: JobStore, interval: float) -> threading.Thread:
+    """Beat for this process's running jobs every ``interval`` seconds, in a daemon thread:
+    the reconciler fails a running job whose beats stop, whichever host ran it."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                store.beat()
+            except SQLAlchemyError as exc:  # the database is back at the next beat
+                LOGGER.warning("job heartbeat failed: %s", exc)
+
+    thread = threading.Thread(target=loop, name="job-heartbeat", daemon=True)
+    thread.start()
+    return thread
 
 
 def encode_cursor(job: Job) -> str:
@@ -157,28 +179,55 @@ class JobStore:
             session.execute(update(Job).where(Job.id == job_id).values(**values))
             session.commit()
 
-    def mark_running(self, job_id: str, flow_run_id: str | None = None) -> bool:
+    def mark_running(self, job_id: str, flow_run_id: str | None = None) -> Job | None:
         """Start (or, after a retry in the Prefect UI, restart) a job; never a dismissed or
-        successful one."""
+        successful one (None then)."""
         values: dict[str, Any] = {
             "status": "running",
             "started": now(),
             "message": "running",
             "progress": 0,
             "runner": this_runner(),
+            "heartbeat": now(),
             "finished": None,
             "results": None,
             "updated": now(),
         }
         if flow_run_id:
             values["flow_run_id"] = flow_run_id
-        query = update(Job).where(
-            Job.id == job_id, Job.status.in_(("accepted", "running", "failed"))
+        query = (
+            update(Job)
+            .where(Job.id == job_id, Job.status.in_(("accepted", "running", "failed")))
+            .values(**values)
+            .returning(Job)
         )
         with self.session() as session:
-            changed = session.execute(query.values(**values)).rowcount
+            job = session.scalars(query).one_or_none()
             session.commit()
-        return bool(changed)
+        return job
+
+    def beat(self) -> None:
+        """Sign of life for every job this process runs (see ``start_heartbeat``)."""
+        query = update(Job).where(Job.runner == this_runner(), Job.status == "running")
+        with self.session() as session:
+            session.execute(query.values(heartbeat=now()))
+            session.commit()
+
+    def unmirrored(self, limit: int = 50) -> Sequence[Job]:
+        """Sync jobs that ended while Prefect was unreachable: their flow run is missing or
+        does not show their final state yet."""
+        query = (
+            select(Job)
+            .where(
+                Job.mode == "sync",
+                Job.status.in_(FINAL),
+                or_(Job.mirrored.is_(None), Job.mirrored != Job.status),
+                Job.created > now() - timedelta(days=1),
+            )
+            .limit(limit)
+        )
+        with self.session() as session:
+            return session.scalars(query).all()
 
     def report(self, job_id: str, progress: int, message: str | None = None) -> bool:
         values: dict[str, Any] = {"progress": max(0, min(100, int(progress)))}

@@ -42,6 +42,10 @@ class Job(Base):
     """``sync``: runs in a web process thread; ``async``: handed to a Prefect worker."""
     runner: Mapped[str | None] = mapped_column(String(128))
     """``host:pid`` of the process executing the flow, for the reconciler's liveness check."""
+    heartbeat: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Last sign of life of that process (it beats for its running jobs), from any host."""
+    mirrored: Mapped[str | None] = mapped_column(String(16))
+    """Final status of a sync job already set on its Prefect flow run (mirror outbox)."""
     notified: Mapped[str | None] = mapped_column(String(16))
     """Last status delivered to the subscriber (callback outbox)."""
     notify_attempts: Mapped[int] = mapped_column(Integer, default=0)

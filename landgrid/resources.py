@@ -109,16 +109,15 @@ def write_openapi(settings: Settings, config: Path) -> Path:
     sources = [config] + ([settings.auth_policy] if settings.auth_mode == "oidc" else [])
     newest = max(source.stat().st_mtime for source in sources)
     if not target.exists() or target.stat().st_mtime < newest:
-        content = generate_openapi_document(config, "yaml")
+        from processes.openapi import describe_jobs
+
+        document = describe_jobs(yaml.safe_load(generate_openapi_document(config, "yaml")))
         if settings.auth_mode == "oidc":
             from landgrid.auth.openapi import add_security
             from landgrid.auth.policy import Policy
 
-            document = add_security(
-                yaml.safe_load(content), settings, Policy.load(settings.auth_policy)
-            )
-            content = yaml.safe_dump(document, sort_keys=False)
-        _write_if_changed(target, content)
+            document = add_security(document, settings, Policy.load(settings.auth_policy))
+        _write_if_changed(target, yaml.safe_dump(document, sort_keys=False))
     return target
 
 

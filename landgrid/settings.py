@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="seconds in Pending/Cancelling or "
         "accepted-without-run before the reconciler repairs a job",
     )
+    heartbeat_interval: float = Field(
+        default=10,
+        gt=0,
+        description="seconds between the beats of a process running jobs; a running job "
+        "without a beat for stuck_after seconds has lost its process and fails",
+    )
     demo_size: int = Field(default=2000, description="demo raster width/height in pixels")
     demo_seed: int = 2018
     coverage_max_pixels: int = Field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Response, g, request
 
@@ -20,14 +21,14 @@ from landgrid.errors import (
     ResultNotReady,
 )
 from landgrid.http import exception_response, json_response
-from landgrid.jobs import STATUSES, JobFilter, decode_cursor, encode_cursor
+from landgrid.jobs import JOB_LIMIT, STATUSES, JobFilter, decode_cursor, encode_cursor
 from landgrid.models import Job
 from processes import responses
 from processes.base import LandgridProcessor
+from processes.html import JobPages, html_links, wants_html
 from processes.manager import PrefectManager
 from processes.validation import parse_execute
 
-JOB_LIMIT = (1, 10, 1000)  # minimum, default, maximum of `limit` on /jobs
 WAIT = re.compile(r"^wait=(\d+)$")
 
 
@@ -108,9 +109,12 @@ def job_filter() -> JobFilter:
     return jobs
 
 
-def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
+def create_blueprint(
+    manager: PrefectManager, base_url: str, pygeoapi_config: dict[str, Any]
+) -> Blueprint:
     bp = Blueprint("landgrid_processes", __name__)
     settings = manager.settings
+    pages = JobPages(pygeoapi_config)
 
     @bp.errorhandler(ApiError)
     def api_error(error: ApiError) -> Response:
@@ -188,12 +192,16 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
 
     @bp.get("/jobs")
     def jobs() -> Response:
+        html = wants_html()
         query = job_filter()
         found = manager.store.find(query)
         page, more = found[: query.limit], len(found) > query.limit
-        links = [{"href": f"{base_url}/jobs", "rel": "self", "type": "application/json"}]
+        links = [
+            {"href": f"{base_url}/jobs", "rel": "self", "type": "application/json"},
+            *html_links(f"{base_url}/jobs"),
+        ]
         if more:
-            args = {k: v for k, v in request.args.items() if k != "cursor"}
+            args = {k: v for k, v in request.args.items() if k not in ("cursor", "f")}
             args["cursor"] = encode_cursor(page[-1])
             query_string = "&".join(f"{k}={v}" for k, v in args.items())
             links.append(
@@ -204,11 +212,15 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
                 }
             )
         body = {"jobs": [responses.status_info(job, base_url) for job in page], "links": links}
+        if html:
+            return pages.job_list(body)
         return json_response(body)
 
     @bp.get("/jobs/<job_id>")
     def job_status(job_id: str) -> Response:
-        return json_response(responses.status_info(owned_job(job_id), base_url))
+        html = wants_html()
+        status = responses.status_info(owned_job(job_id), base_url)
+        return pages.job(status) if html else json_response(status)
 
     @bp.delete("/jobs/<job_id>")
     def dismiss(job_id: str) -> Response:
@@ -220,7 +232,11 @@ def create_blueprint(manager: PrefectManager, base_url: str) -> Blueprint:
 
     @bp.get("/jobs/<job_id>/results")
     def results(job_id: str) -> Response:
-        return results_response(owned_job(job_id))
+        html = wants_html()
+        job = owned_job(job_id)
+        if html and job.status == "successful":
+            return pages.results(job.id, responses.document(job, base_url, settings))
+        return results_response(job)
 
     @bp.get("/jobs/<job_id>/results/<output_id>")
     def one_result(job_id: str, output_id: str) -> Response:

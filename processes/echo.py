@@ -51,7 +51,7 @@ class EchoProcessor(LandgridProcessor):
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         pause = float(inputs.get("pause") or 0)
-        steps = max(1, int(pause))
+        steps = int(pause) if pause >= 1 else 1 if pause > 0 else 0
         for step in range(steps):
             self.report(int(100 * step / steps), f"pausing ({step}/{steps} s)")
             time.sleep(pause / steps)

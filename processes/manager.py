@@ -3,9 +3,9 @@
 Submission order: validate (done by the caller), record the job (our table is the source of
 truth for clients), then hand it to Prefect. Async jobs go to a worker via ``run_deployment``
 with the job id as idempotency key and flow-run name, so a retried submission never makes a
-second run. Sync jobs run the same flow in a thread of the web process: still a Prefect flow
-run, without a worker's process start; one that outlives its wait budget simply carries on
-and the client gets 201 + Location instead, as for an async job.
+second run. Sync jobs run the same job body directly in a thread of the web process, mirrored
+as a Prefect flow run beside the request (``processes.flowruns``); one that outlives its wait
+budget simply carries on and the client gets 201 + Location instead, as for an async job.
 
 pygeoapi sees this class as its process manager (process list and descriptions); execution
 and jobs are served by ``processes.api`` which calls the methods below.
@@ -23,24 +23,33 @@ import httpx
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.settings import (
+    PREFECT_API_REQUEST_TIMEOUT,
+    PREFECT_CLIENT_MAX_RETRIES,
+    temporary_settings,
+)
 from prefect.states import Cancelling
 from pygeoapi.process.base import BaseProcessor
 from pygeoapi.process.manager.base import BaseManager
 
-from flows.ogc_process import FLOW_NAME, ogc_process
+from flows.ogc_process import FLOW_NAME, JobDismissed, record_failure, run_job
 from landgrid.errors import NoSuchProcess
-from landgrid.jobs import JobStore, now
+from landgrid.jobs import JobStore, now, start_heartbeat
 from landgrid.models import Job
 from landgrid.settings import Settings
+from processes.flowruns import FlowRunMirror, run_parameters, run_tags
 from processes.validation import ExecuteRequest
 
 LOGGER = logging.getLogger(__name__)
 PREFECT_DOWN = (httpx.HTTPError, PrefectHTTPStatusError, OSError)
+# A submission must not hang on a Prefect that is down (its client retries for ~60 s by
+# default): fail at once, the reconciler resubmits with the same idempotency key.
+FAIL_FAST = {PREFECT_CLIENT_MAX_RETRIES: 0, PREFECT_API_REQUEST_TIMEOUT: 10.0}
 
 
 class PrefectManager(BaseManager):
     _sync_pool: ThreadPoolExecutor | None = None
+    _mirror: FlowRunMirror
 
     def __init__(self, manager_def: dict) -> None:
         super().__init__(manager_def)
@@ -86,14 +95,15 @@ class PrefectManager(BaseManager):
         """Hand the job to a Prefect worker. With Prefect unreachable the job stays
         ``accepted`` and the reconciler submits it when Prefect is back (same run id)."""
         try:
-            flow_run = run_deployment(
-                f"{FLOW_NAME}/{job.process_id}",
-                parameters={"job_id": job.id, "process_id": job.process_id, "inputs": job.inputs},
-                timeout=0,
-                idempotency_key=job.id,
-                flow_run_name=job.id,
-                tags=[f"process:{job.process_id}", f"owner:{job.owner}"],
-            )
+            with temporary_settings(updates=FAIL_FAST):
+                flow_run = run_deployment(
+                    f"{FLOW_NAME}/{job.process_id}",
+                    parameters=run_parameters(job),
+                    timeout=0,
+                    idempotency_key=job.id,
+                    flow_run_name=job.id,
+                    tags=run_tags(job),
+                )
         except PREFECT_DOWN as exc:
             LOGGER.warning("Prefect unreachable, job %s queued: %s", job.id, exc)
             self.store.update(job.id, message="queued: waiting for the workflow engine")
@@ -102,31 +112,35 @@ class PrefectManager(BaseManager):
         return True
 
     def run_sync(self, job: Job, wait_seconds: float) -> Job:
-        """Run the flow here; return the job as it stands after at most ``wait_seconds``."""
-        if PrefectManager._sync_pool is None:
-            PrefectManager._sync_pool = ThreadPoolExecutor(
+        """Run the job here; return it as it stands after at most ``wait_seconds``."""
+        cls = PrefectManager
+        if cls._sync_pool is None:
+            cls._sync_pool = ThreadPoolExecutor(
                 self.settings.sync_threads, thread_name_prefix="sync-job"
             )
-        future = PrefectManager._sync_pool.submit(self._run_flow, job)
-        wait([future], timeout=wait_seconds)
+            cls._mirror = FlowRunMirror(self.store, self.settings.sync_threads)
+            start_heartbeat(self.store, self.settings.heartbeat_interval)
+        execution = cls._sync_pool.submit(self._execute_here, job)
+        cls._mirror.follow(job, execution)
+        wait([execution], timeout=wait_seconds)
         return self.store.get(job.id) or job
 
-    def _run_flow(self, job: Job) -> None:
-        """Without flow-run heartbeats: joining Prefect's heartbeat thread costs up to 1 s per
-        run, and a sync job's liveness is the web process's, which the reconciler checks."""
+    @staticmethod
+    def _execute_here(job: Job) -> None:
         try:
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-                ogc_process(job.id, job.process_id, job.inputs)
-        except Exception:  # recorded by the flow's hooks; nothing more to do in this thread
-            LOGGER.debug("sync job %s failed", job.id, exc_info=True)
+            run_job(job.id, job.process_id, job.inputs, flow_run_id=None)
+        except JobDismissed:
+            pass  # the job record already says dismissed
+        except Exception as exc:  # the job's failure, recorded with its reason
+            record_failure(job.id, exc)
 
     # dismissal ---------------------------------------------------------------------------
     def dismiss(self, job: Job) -> None:
         """Cancel the Prefect run, mark the job dismissed, remove its results."""
         if job.flow_run_id and not job.final:
             try:
-                with get_client(sync_client=True) as client:
-                    client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
+                with temporary_settings(updates=FAIL_FAST), get_client(sync_client=True) as c:
+                    c.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
             except (ObjectNotFound, *PREFECT_DOWN) as exc:
                 LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
         self.store.set(

@@ -5,8 +5,11 @@ rest, every ``reconcile_interval`` seconds:
 
 - async jobs never submitted (Prefect was down) are submitted (same idempotency key);
 - a run Prefect says is final (completed, failed, crashed, cancelled) finishes its job;
-- a run stuck in Pending or Cancelling, or a job whose executing process is gone, is failed
-  (and its run set Crashed / Cancelled) after ``stuck_after`` seconds;
+- a run stuck in Pending or Cancelling is failed (and its run set Crashed / Cancelled) after
+  ``stuck_after`` seconds;
+- a running job whose process is gone is failed: at once when that process was on this
+  host, else when its heartbeats (``heartbeat_interval``) stop for ``stuck_after`` seconds;
+- sync jobs that ended while Prefect was unreachable get their flow run recorded;
 - subscriber callbacks are POSTed here, with a timeout and retries, so no worker waits.
 """
 
@@ -28,6 +31,7 @@ from prefect.states import Cancelled, Crashed
 from landgrid.jobs import JobStore, now
 from landgrid.models import Job
 from landgrid.settings import Settings
+from processes.flowruns import FlowRunMirror
 from processes.manager import PREFECT_DOWN, PrefectManager
 from processes.responses import document, status_info
 
@@ -56,6 +60,7 @@ class Reconciler:
         self.settings = settings
         self.store = JobStore(settings.db_url())
         self.manager = PrefectManager({"name": "reconciler"})
+        self.mirror = FlowRunMirror(self.store, threads=1)
         self.stuck = timedelta(seconds=settings.stuck_after)
 
     def run_forever(self) -> None:
@@ -68,19 +73,35 @@ class Reconciler:
             time.sleep(self.settings.reconcile_interval)
 
     def reconcile(self) -> None:
-        jobs = self.store.open_jobs()
-        if not jobs:
+        jobs, unmirrored = self.store.open_jobs(), self.store.unmirrored()
+        if not jobs and not unmirrored:
             return
         with get_client(sync_client=True) as client:
             for job in jobs:
                 self.repair(client, job)
+            for job in unmirrored:
+                self.mirror.record_missing(client, job)
+
+    def runner_lost(self, job: Job) -> str | None:
+        """Why the process running ``job`` is known to be gone, if it is."""
+        if job.status != "running":
+            return None
+        if process_alive(job.runner) is False:
+            return "the process running it stopped"
+        beat = job.heartbeat or job.started or job.created
+        if now() - beat > self.stuck:
+            return f"no heartbeat from the process running it ({job.runner}) for {self.stuck}"
+        return None
 
     def repair(self, client: SyncPrefectClient, job: Job) -> None:
         age = now() - (job.updated or job.created)
+        lost = self.runner_lost(job)
         if job.flow_run_id is None:
             if job.mode == "async" and job.status == "accepted":
                 self.manager.submit_async(job)
-            elif job.mode == "sync" and age > self.stuck:
+            elif lost:
+                self.store.finish(job.id, "failed", f"crashed: {lost}", _internal())
+            elif job.mode == "sync" and job.status == "accepted" and age > self.stuck:
                 self.store.finish(
                     job.id,
                     "failed",
@@ -112,8 +133,8 @@ class Reconciler:
             self.store.finish(job.id, "dismissed", "cancelled (forced after a stuck cancel)")
         elif state == StateType.PENDING and age > self.stuck:
             self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
-        elif state == StateType.RUNNING and process_alive(job.runner) is False:
-            self.crash(client, run.id, job, "the process running it stopped")
+        elif state == StateType.RUNNING and lost:
+            self.crash(client, run.id, job, lost)
 
     def crash(self, client: SyncPrefectClient, run_id: uuid.UUID, job: Job, why: str) -> None:
         client.set_flow_run_state(run_id, Crashed(message=why), force=True)

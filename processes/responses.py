@@ -11,6 +11,7 @@ from flask import Response, send_file
 from landgrid.errors import NoSuchJob
 from landgrid.models import Job
 from landgrid.settings import Settings
+from processes.html import html_links
 
 RESULTS_REL = "http://www.opengis.net/def/rel/ogc/1.0/results"
 
@@ -33,6 +34,7 @@ def status_info(job: Job, base_url: str) -> dict[str, Any]:
     href = f"{base_url}/jobs/{job.id}"
     body["links"] = [
         {"href": href, "rel": "self", "type": "application/json", "title": "job status"},
+        *html_links(href),
         {"href": f"{base_url}/jobs", "rel": "up", "type": "application/json", "title": "jobs"},
         {
             "href": f"{base_url}/processes/{job.process_id}",

@@ -53,6 +53,7 @@ def settings(stack_dir: Path) -> Settings:
         prefect_port=free_port(),
         demo_size=400,
         web_workers=2,
+        heartbeat_interval=2,  # so that a test sees beats within a short job
     )
 
 

@@ -68,6 +68,43 @@ def test_sync_raw_is_the_value_itself(base_url):
     assert "Preference-Applied" not in r.headers
 
 
+def test_sync_job_is_a_flow_run_of_its_deployment(base_url, settings):
+    """Sync jobs run in the web process but operators still see them in Prefect: a run of
+    the process's deployment, named after the job, tagged, with the job's final state."""
+    r = execute(base_url, "echo", {"echoInput": "seen"}, response="document")
+    assert r.status_code == 200
+    job_id = requests.get(f"{base_url}/jobs?processID=echo&limit=1", timeout=10).json()["jobs"][0][
+        "jobID"
+    ]
+    deadline = time.monotonic() + 60
+    while not (runs := final_flow_runs(settings, job_id)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(runs) == 1, runs
+    run = runs[0]
+    assert run["state_type"] == "COMPLETED" and run["state"]["message"] == "completed"
+    assert set(run["tags"]) >= {"process:echo", "owner:anonymous"}
+    assert run["parameters"]["job_id"] == job_id and run["deployment_id"]
+    deployment = requests.get(
+        f"{settings.prefect_api}/deployments/{run['deployment_id']}", timeout=10
+    ).json()
+    assert deployment["name"] == "echo"
+    job = requests.get(f"{base_url}/jobs/{job_id}", timeout=10).json()
+    assert job["status"] == "successful"
+
+
+def test_failed_sync_job_is_a_failed_flow_run(base_url, settings):
+    r = execute(base_url, "sleep", {"seconds": 0, "fail": True})
+    assert r.status_code >= 400
+    job_id = requests.get(f"{base_url}/jobs?processID=sleep&limit=1", timeout=10).json()["jobs"][0][
+        "jobID"
+    ]
+    deadline = time.monotonic() + 60
+    while not (runs := final_flow_runs(settings, job_id)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert [run["state_type"] for run in runs] == ["FAILED"]
+    assert "failed" in runs[0]["state"]["message"]
+
+
 def test_sync_document(base_url):
     r = execute(base_url, "echo", {"echoInput": "doc"}, response="document")
     assert r.status_code == 200
@@ -288,3 +325,48 @@ def test_callbacks_are_delivered(base_url):
         assert ("/ok", {"echoOutput": "call me"}) in _Inbox.received
     finally:
         server.shutdown()
+
+
+def test_job_pages_in_html(base_url):
+    """The html class: every job resource also as a page, by ``f=html`` or by ``Accept``."""
+    r = execute(base_url, "echo", {"echoInput": "<b>escaped</b>"}, response="document")
+    job_id = requests.get(f"{base_url}/jobs?processID=echo&limit=1", timeout=10).json()["jobs"][0][
+        "jobID"
+    ]
+    assert r.status_code == 200
+    listing = requests.get(f"{base_url}/jobs", headers={"Accept": "text/html"}, timeout=10)
+    assert listing.status_code == 200 and listing.headers["Content-Type"].startswith("text/html")
+    assert f"/jobs/{job_id}" in listing.text
+    page = requests.get(f"{base_url}/jobs/{job_id}?f=html", timeout=10)
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "successful" in page.text and f"/jobs/{job_id}/results" in page.text
+    results = requests.get(f"{base_url}/jobs/{job_id}/results?f=html", timeout=10)
+    assert results.headers["Content-Type"].startswith("text/html")
+    assert "escaped" in results.text and "<b>escaped</b>" not in results.text
+    as_json = requests.get(f"{base_url}/jobs/{job_id}", timeout=10).json()
+    assert {"rel": "alternate", "type": "text/html"}.items() <= next(
+        link for link in as_json["links"] if link["rel"] == "alternate"
+    ).items()
+    bad = requests.get(f"{base_url}/jobs?f=xml", timeout=10)
+    assert bad.status_code == 400 and "f:" in bad.json()["detail"]
+
+
+def test_openapi_describes_the_job_endpoints(base_url):
+    """The oas30 class: the document describes the job endpoints as served."""
+    document = requests.get(f"{base_url}/openapi?f=json", timeout=30).json()
+    jobs = document["paths"]["/jobs"]["get"]
+    names = {p["name"]: p for p in jobs["parameters"]}
+    assert set(names) >= {
+        "type", "processID", "status", "datetime", "minDuration", "maxDuration", "limit", "f"
+    }  # fmt: skip
+    assert (names["limit"]["schema"]["minimum"], names["limit"]["schema"]["maximum"]) == (1, 1000)
+    assert "200" in document["paths"]["/jobs/{jobId}"]["delete"]["responses"]
+    assert "/jobs/{jobId}/results/{outputId}" in document["paths"]
+    execution = document["paths"]["/processes/echo/execution"]["post"]
+    assert {p["name"] for p in execution["parameters"]} == {"Prefer", "Idempotency-Key"}
+    assert "400" in execution["responses"]
+    # and what it says holds: the limit bounds are enforced, DELETE answers 200
+    assert requests.get(f"{base_url}/jobs?limit=1001", timeout=10).status_code == 400
+    r = execute(base_url, "sleep", {"seconds": 5}, prefer="respond-async")
+    dismissed = requests.delete(f"{base_url}/jobs/{r.json()['jobID']}", timeout=30)
+    assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import signal
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
+from landgrid.jobs import JobStore
+from landgrid.models import Job
 from tests.processes.test_jobs import execute, wait_status
 
 pytestmark = pytest.mark.services
@@ -80,3 +84,78 @@ def test_restarting_web_and_prefect_mid_run(stack, base_url):
     stack.wait_web()
     job = wait_status(base_url, job_id, timeout=120)
     assert job["status"] == "successful", job
+
+
+def test_submissions_while_prefect_is_down_are_kept(stack, base_url, settings):
+    """Prefect unreachable: an async job is accepted at once and runs when Prefect is
+    back; a sync job runs anyway and its flow run is recorded afterwards."""
+    server = stack.children["prefect-server"]
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(30)
+    try:
+        started = time.monotonic()
+        queued = execute(base_url, "echo", {"echoInput": "later"}, prefer="respond-async")
+        assert queued.status_code == 201, queued.text
+        assert time.monotonic() - started < 30  # no client-side retry storm in the request
+        job_id = queued.json()["jobID"]
+        assert queued.json()["status"] == "accepted"
+        sync = execute(base_url, "echo", {"echoInput": "now"})
+        assert sync.status_code == 200 and sync.text == "now"
+        sync_id = requests.get(f"{base_url}/jobs?processID=echo&limit=1", timeout=10).json()[
+            "jobs"
+        ][0]["jobID"]
+        assert requests.get(f"{base_url}/jobs/{job_id}", timeout=10).json()["status"] == (
+            "accepted"
+        )
+    finally:
+        stack.start_prefect_server()
+        stack.wait_prefect()
+    assert wait_status(base_url, job_id, timeout=180)["status"] == "successful"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        runs = requests.post(
+            f"{settings.prefect_api}/flow_runs/filter",
+            json={"flow_runs": {"name": {"any_": [sync_id, job_id]}}},
+            timeout=30,
+        ).json()
+        if len(runs) == 2 and all(r["state_type"] == "COMPLETED" for r in runs):
+            break
+        time.sleep(1)
+    assert sorted(r["name"] for r in runs) == sorted([sync_id, job_id])
+    assert all(r["state_type"] == "COMPLETED" for r in runs), runs
+
+
+def test_job_of_a_silent_remote_runner_fails(base_url, settings):
+    """A runner on another host cannot be checked by pid: its heartbeats tell. A running
+    job whose heartbeats stopped longer than ``stuck_after`` ago is failed."""
+    store = JobStore(settings.db_url())
+    job_id = str(uuid.uuid4())
+    long_ago = datetime.now(UTC) - timedelta(seconds=settings.stuck_after + 60)
+    store.create(
+        Job(
+            id=job_id,
+            process_id="echo",
+            owner="anonymous",
+            status="running",
+            mode="async",
+            inputs={"echoInput": "x"},
+            runner="another-host:4242",
+            started=long_ago,
+            heartbeat=long_ago,
+        )
+    )
+    job = wait_status(base_url, job_id, timeout=60)
+    assert job["status"] == "failed" and "no heartbeat" in job["message"], job
+
+
+def test_job_heartbeats_while_it_runs(base_url, settings):
+    r = execute(base_url, "sleep", {"seconds": 6, "steps": 6}, prefer="respond-async")
+    job_id = r.json()["jobID"]
+    wait_status(base_url, job_id, ("running",))
+    store = JobStore(settings.db_url())
+    first = store.get(job_id).heartbeat
+    deadline = time.monotonic() + 30
+    while store.get(job_id).heartbeat == first and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert store.get(job_id).heartbeat > first
+    assert wait_status(base_url, job_id)["status"] == "successful"

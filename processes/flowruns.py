@@ -1,0 +1,95 @@
+"""Sync jobs as Prefect flow runs, recorded beside the request instead of in its way.
+
+A sync job runs directly in a web-process thread: going through Prefect's flow engine would
+cost ~7 API round trips (~150-350 ms here) before the client gets an answer. So the run is
+mirrored: a background thread creates the job's flow run on its deployment, named after the
+job id, tagged with process and owner, in ``Running``; when the job ends it sets the run's
+final state with the job's message. Operators see sync jobs like any other; a retry from
+the Prefect UI schedules the run, and a worker executes it as an ordinary async run.
+
+With Prefect unreachable the job still runs (the client gets its result); the reconciler
+then creates or finishes its run (``record_missing``) once Prefect answers again: the
+``mirrored`` column says which final status Prefect already shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.exceptions import ObjectNotFound
+from prefect.states import Cancelled, Completed, Failed, Running, State
+
+from flows.ogc_process import FLOW_NAME
+from landgrid.jobs import JobStore
+from landgrid.models import Job
+
+LOGGER = logging.getLogger(__name__)
+FINAL_STATES = {"successful": Completed, "failed": Failed, "dismissed": Cancelled}
+
+
+def run_tags(job: Job) -> list[str]:
+    return [f"process:{job.process_id}", f"owner:{job.owner}"]
+
+
+def run_parameters(job: Job) -> dict[str, Any]:
+    return {"job_id": job.id, "process_id": job.process_id, "inputs": job.inputs}
+
+
+class FlowRunMirror:
+    def __init__(self, store: JobStore, threads: int) -> None:
+        self.store = store
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="flow-run-mirror")
+        self.deployments: dict[str, uuid.UUID] = {}
+
+    def follow(self, job: Job, execution: Future) -> None:
+        """Mirror ``job`` in the background until ``execution`` ends."""
+        self.pool.submit(self._follow, job, execution)
+
+    def _follow(self, job: Job, execution: Future) -> None:
+        try:
+            with get_client(sync_client=True) as client:
+                run_id = self.create(client, job, Running())
+                execution.result()  # the job's own outcome is in the job record
+                self.finish(client, run_id, self.store.get(job.id) or job)
+        except Exception:  # never disturb the job: the reconciler records what is missing
+            LOGGER.warning("could not mirror job %s in Prefect", job.id, exc_info=True)
+
+    def create(self, client: SyncPrefectClient, job: Job, state: State) -> uuid.UUID:
+        run = client.create_flow_run_from_deployment(
+            self.deployment_id(client, job.process_id),
+            parameters=run_parameters(job),
+            name=job.id,
+            tags=run_tags(job),
+            idempotency_key=job.id,
+            state=state,
+        )
+        self.store.set(job.id, flow_run_id=str(run.id))
+        return run.id
+
+    def finish(self, client: SyncPrefectClient, run_id: uuid.UUID, job: Job) -> None:
+        if job.final:
+            client.set_flow_run_state(
+                run_id, FINAL_STATES[job.status](message=job.message or ""), force=True
+            )
+            self.store.set(job.id, mirrored=job.status)
+
+    def record_missing(self, client: SyncPrefectClient, job: Job) -> None:
+        """A sync job that ended while Prefect was unreachable: record its run now."""
+        if job.flow_run_id:
+            run_id = uuid.UUID(job.flow_run_id)
+        else:
+            run_id = self.create(client, job, Running())
+        self.finish(client, run_id, job)
+
+    def deployment_id(self, client: SyncPrefectClient, process_id: str) -> uuid.UUID:
+        if process_id not in self.deployments:
+            try:
+                deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{process_id}")
+            except ObjectNotFound as exc:
+                raise LookupError(f"no deployment for process {process_id}") from exc
+            self.deployments[process_id] = deployment.id
+        return self.deployments[process_id]
