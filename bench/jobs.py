@@ -130,10 +130,12 @@ def stock_pygeoapi(stack: Stack, settings: Settings, port: int) -> str:
     of the web worker, nothing durable) and its own echo process, same gunicorn settings."""
     config = yaml.safe_load((settings.data_dir / "pygeoapi-config.yml").read_text())
     config["server"]["url"] = f"http://127.0.0.1:{port}"
+    outputs = settings.data_dir / "stock-outputs"
+    outputs.mkdir(exist_ok=True)
     config["server"]["manager"] = {
         "name": "TinyDB",
         "connection": str(settings.data_dir / "stock-jobs.json"),
-        "output_dir": str(settings.data_dir / "stock-outputs"),
+        "output_dir": str(outputs),
     }
     config["resources"] = {"echo": {"type": "process", "processor": {"name": "Echo"}}}
     config_path = settings.data_dir / "stock-pygeoapi.yml"

@@ -1,4 +1,4 @@
-"""Sync jobs as Prefect flow runs, recorded beside the request instead of in its way.
+"""Jobs as Prefect flow runs; sync jobs recorded beside the request instead of in its way.
 
 A sync job runs directly in a web-process thread: going through Prefect's flow engine would
 cost ~7 API round trips (~150-350 ms here) before the client gets an answer. So the run is
@@ -21,7 +21,7 @@ from typing import Any
 
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.exceptions import ObjectNotFound
-from prefect.states import Cancelled, Completed, Failed, Running, State
+from prefect.states import Cancelled, Completed, Failed, Running, Scheduled, State
 
 from flows.ogc_process import FLOW_NAME
 from landgrid.jobs import JobStore
@@ -39,36 +39,52 @@ def run_parameters(job: Job) -> dict[str, Any]:
     return {"job_id": job.id, "process_id": job.process_id, "inputs": job.inputs}
 
 
-class FlowRunMirror:
-    def __init__(self, store: JobStore, threads: int) -> None:
+class FlowRuns:
+    """The flow runs of jobs, created straight on the job's deployment (one API call; the
+    deployment ids are cached), and the mirror of sync jobs."""
+
+    def __init__(self, store: JobStore, mirror_threads: int) -> None:
         self.store = store
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="flow-run-mirror")
+        self.pool = ThreadPoolExecutor(mirror_threads, thread_name_prefix="flow-run-mirror")
         self.deployments: dict[str, uuid.UUID] = {}
 
+    def create(self, client: SyncPrefectClient, job: Job, state: State) -> uuid.UUID:
+        """The job's run in ``state``; the job id as idempotency key, so a retry (ours, or
+        the reconciler's) returns the run created first instead of a second one."""
+        for attempt in (1, 2):
+            try:
+                run = client.create_flow_run_from_deployment(
+                    self.deployment_id(client, job.process_id),
+                    parameters=run_parameters(job),
+                    name=job.id,
+                    tags=run_tags(job),
+                    idempotency_key=job.id,
+                    state=state,
+                )
+                return run.id
+            except ObjectNotFound:  # deployment re-created since we cached its id
+                self.deployments.pop(job.process_id, None)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def schedule(self, client: SyncPrefectClient, job: Job) -> uuid.UUID:
+        """An async job: a Scheduled run for a worker of the deployment's pool."""
+        return self.create(client, job, Scheduled())
+
     def follow(self, job: Job, execution: Future) -> None:
-        """Mirror ``job`` in the background until ``execution`` ends."""
+        """Mirror sync ``job`` in the background until ``execution`` ends."""
         self.pool.submit(self._follow, job, execution)
 
     def _follow(self, job: Job, execution: Future) -> None:
         try:
             with get_client(sync_client=True) as client:
                 run_id = self.create(client, job, Running())
+                self.store.set(job.id, flow_run_id=str(run_id))
                 execution.result()  # the job's own outcome is in the job record
                 self.finish(client, run_id, self.store.get(job.id) or job)
         except Exception:  # never disturb the job: the reconciler records what is missing
             LOGGER.warning("could not mirror job %s in Prefect", job.id, exc_info=True)
-
-    def create(self, client: SyncPrefectClient, job: Job, state: State) -> uuid.UUID:
-        run = client.create_flow_run_from_deployment(
-            self.deployment_id(client, job.process_id),
-            parameters=run_parameters(job),
-            name=job.id,
-            tags=run_tags(job),
-            idempotency_key=job.id,
-            state=state,
-        )
-        self.store.set(job.id, flow_run_id=str(run.id))
-        return run.id
 
     def finish(self, client: SyncPrefectClient, run_id: uuid.UUID, job: Job) -> None:
         if job.final:
@@ -83,13 +99,11 @@ class FlowRunMirror:
             run_id = uuid.UUID(job.flow_run_id)
         else:
             run_id = self.create(client, job, Running())
+            self.store.set(job.id, flow_run_id=str(run_id))
         self.finish(client, run_id, job)
 
     def deployment_id(self, client: SyncPrefectClient, process_id: str) -> uuid.UUID:
         if process_id not in self.deployments:
-            try:
-                deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{process_id}")
-            except ObjectNotFound as exc:
-                raise LookupError(f"no deployment for process {process_id}") from exc
+            deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{process_id}")
             self.deployments[process_id] = deployment.id
         return self.deployments[process_id]

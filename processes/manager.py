@@ -1,9 +1,9 @@
 """The Prefect-backed job manager.
 
 Submission order: validate (done by the caller), record the job (our table is the source of
-truth for clients), then hand it to Prefect. Async jobs go to a worker via ``run_deployment``
-with the job id as idempotency key and flow-run name, so a retried submission never makes a
-second run. Sync jobs run the same job body directly in a thread of the web process, mirrored
+truth for clients), then hand it to Prefect. Async jobs go to a worker as a Scheduled run of
+their deployment, with the job id as idempotency key and flow-run name, so a retried
+submission never makes a second run. Sync jobs run the same job body directly in a thread of the web process, mirrored
 as a Prefect flow run beside the request (``processes.flowruns``); one that outlives its wait
 budget simply carries on and the client gets 201 + Location instead, as for an async job.
 
@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 from prefect.client.orchestration import get_client
-from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.settings import (
     PREFECT_API_REQUEST_TIMEOUT,
@@ -32,12 +31,12 @@ from prefect.states import Cancelling
 from pygeoapi.process.base import BaseProcessor
 from pygeoapi.process.manager.base import BaseManager
 
-from flows.ogc_process import FLOW_NAME, JobDismissed, record_failure, run_job
+from flows.ogc_process import JobDismissed, record_failure, run_job
 from landgrid.errors import NoSuchProcess
 from landgrid.jobs import JobStore, now, start_heartbeat
 from landgrid.models import Job
 from landgrid.settings import Settings
-from processes.flowruns import FlowRunMirror, run_parameters, run_tags
+from processes.flowruns import FlowRuns
 from processes.validation import ExecuteRequest
 
 LOGGER = logging.getLogger(__name__)
@@ -49,7 +48,7 @@ FAIL_FAST = {PREFECT_CLIENT_MAX_RETRIES: 0, PREFECT_API_REQUEST_TIMEOUT: 10.0}
 
 class PrefectManager(BaseManager):
     _sync_pool: ThreadPoolExecutor | None = None
-    _mirror: FlowRunMirror
+    _flow_runs: FlowRuns | None = None
 
     def __init__(self, manager_def: dict) -> None:
         super().__init__(manager_def)
@@ -91,24 +90,24 @@ class PrefectManager(BaseManager):
             )
         )
 
+    @property
+    def flow_runs(self) -> FlowRuns:
+        cls = PrefectManager
+        if cls._flow_runs is None:
+            cls._flow_runs = FlowRuns(self.store, self.settings.sync_threads)
+        return cls._flow_runs
+
     def submit_async(self, job: Job) -> bool:
         """Hand the job to a Prefect worker. With Prefect unreachable the job stays
         ``accepted`` and the reconciler submits it when Prefect is back (same run id)."""
         try:
-            with temporary_settings(updates=FAIL_FAST):
-                flow_run = run_deployment(
-                    f"{FLOW_NAME}/{job.process_id}",
-                    parameters=run_parameters(job),
-                    timeout=0,
-                    idempotency_key=job.id,
-                    flow_run_name=job.id,
-                    tags=run_tags(job),
-                )
+            with temporary_settings(updates=FAIL_FAST), get_client(sync_client=True) as client:
+                run_id = self.flow_runs.schedule(client, job)
         except PREFECT_DOWN as exc:
             LOGGER.warning("Prefect unreachable, job %s queued: %s", job.id, exc)
             self.store.update(job.id, message="queued: waiting for the workflow engine")
             return False
-        self.store.update(job.id, flow_run_id=str(flow_run.id), message="queued")
+        self.store.update(job.id, flow_run_id=str(run_id), message="queued")
         return True
 
     def run_sync(self, job: Job, wait_seconds: float) -> Job:
@@ -118,10 +117,9 @@ class PrefectManager(BaseManager):
             cls._sync_pool = ThreadPoolExecutor(
                 self.settings.sync_threads, thread_name_prefix="sync-job"
             )
-            cls._mirror = FlowRunMirror(self.store, self.settings.sync_threads)
             start_heartbeat(self.store, self.settings.heartbeat_interval)
         execution = cls._sync_pool.submit(self._execute_here, job)
-        cls._mirror.follow(job, execution)
+        self.flow_runs.follow(job, execution)
         wait([execution], timeout=wait_seconds)
         return self.store.get(job.id) or job
 

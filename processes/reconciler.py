@@ -31,7 +31,6 @@ from prefect.states import Cancelled, Crashed
 from landgrid.jobs import JobStore, now
 from landgrid.models import Job
 from landgrid.settings import Settings
-from processes.flowruns import FlowRunMirror
 from processes.manager import PREFECT_DOWN, PrefectManager
 from processes.responses import document, status_info
 
@@ -60,7 +59,6 @@ class Reconciler:
         self.settings = settings
         self.store = JobStore(settings.db_url())
         self.manager = PrefectManager({"name": "reconciler"})
-        self.mirror = FlowRunMirror(self.store, threads=1)
         self.stuck = timedelta(seconds=settings.stuck_after)
 
     def run_forever(self) -> None:
@@ -80,7 +78,7 @@ class Reconciler:
             for job in jobs:
                 self.repair(client, job)
             for job in unmirrored:
-                self.mirror.record_missing(client, job)
+                self.manager.flow_runs.record_missing(client, job)
 
     def runner_lost(self, job: Job) -> str | None:
         """Why the process running ``job`` is known to be gone, if it is."""
