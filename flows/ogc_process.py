@@ -18,6 +18,7 @@ from prefect.states import Cancelled, State
 
 from landgrid.errors import ApiError
 from landgrid.jobs import JobStore
+from landgrid.models import Job
 from landgrid.settings import Settings
 from processes.base import FileOutput
 from processes.registry import load_processor
@@ -42,14 +43,14 @@ def _exception(state: State) -> BaseException | None:
     return None
 
 
-def record_failure(job_id: str, exc: BaseException | None, fallback: str = "") -> None:
+def record_failure(job_id: str, exc: BaseException | None, fallback: str = "") -> Job | None:
     """Fail the job with the real reason and the OGC exception type/status it maps to."""
     if isinstance(exc, ApiError):
         exception = {"type": exc.type, "status": exc.status}
     else:
         exception = {"type": "NoApplicableCode", "status": 500}
     reason = (str(exc) if exc else "") or (type(exc).__name__ if exc else fallback)
-    _store().finish(job_id, "failed", f"failed: {reason}", {"exception": exception})
+    return _store().finish(job_id, "failed", f"failed: {reason}", {"exception": exception})
 
 
 def _on_failure(flow: Flow, flow_run: FlowRun, state: State) -> None:
@@ -81,27 +82,34 @@ def serialise(outputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 
 def run_job(job_id: str, process_id: str, inputs: dict[str, Any], flow_run_id: str | None) -> None:
-    """Run a job's process and record its results: the body of every execution, in a flow
-    run on a worker or directly in a web process (sync). Raises ``JobDismissed`` when the
-    job is dismissed while it runs; the process's own exceptions propagate."""
+    """Start a job (unless it was dismissed meanwhile) and run it: the body of a flow run."""
+    job = JobStore(Settings().db_url()).mark_running(job_id, flow_run_id=flow_run_id)
+    if job is not None:
+        execute_job(job)
+
+
+def execute_job(job: Job) -> Job | None:
+    """Run a started job's process and record its results, in a flow run on a worker or
+    directly in a web process (sync jobs, recorded as started). Returns the final job;
+    raises ``JobDismissed`` when the job is dismissed while it runs; the process's own
+    exceptions propagate."""
     settings = Settings()
     store = JobStore(settings.db_url())
-    job = store.mark_running(job_id, flow_run_id=flow_run_id)
-    if job is None:
-        return  # dismissed before it started: nothing to do
-    processor = load_processor(settings.pygeoapi_config, process_id)
-    processor.set_job_id(job_id)
+    processor = load_processor(settings.pygeoapi_config, job.process_id)
+    processor.set_job_id(job.id)
 
     def report(progress: int, message: str | None) -> None:
-        if not store.report(job_id, progress, message):
-            raise JobDismissed(job_id)
+        if not store.report(job.id, progress, message):
+            raise JobDismissed(job.id)
 
     processor.reporter = report
-    processor.workdir = settings.results_dir / job_id
+    processor.workdir = settings.results_dir / job.id
     processor.settings = settings
     processor.owner = job.owner
-    outputs = processor.run(inputs)
-    store.finish(job_id, "successful", "completed", {"outputs": serialise(outputs, settings)})
+    outputs = processor.run(job.inputs)
+    return store.finish(
+        job.id, "successful", "completed", {"outputs": serialise(outputs, settings)}
+    )
 
 
 @flow(

@@ -237,16 +237,27 @@ class JobStore:
 
     def finish(
         self, job_id: str, status: str, message: str, results: dict[str, Any] | None = None
-    ) -> bool:
+    ) -> Job | None:
+        """End a job that is not final yet; the job as it ended, None if it already had."""
         values: dict[str, Any] = {
             "status": status,
             "message": message[:1000],
             "finished": now(),
             "results": results,
+            "updated": now(),
         }
         if status == "successful":
             values["progress"] = 100
-        return self.update(job_id, **values)
+        query = (
+            update(Job)
+            .where(Job.id == job_id, Job.status.not_in(FINAL))
+            .values(**values)
+            .returning(Job)
+        )
+        with self.session() as session:
+            job = session.scalars(query).one_or_none()
+            session.commit()
+        return job
 
     def notification_failed(self, job: Job) -> None:
         delay = timedelta(seconds=2 ** (job.notify_attempts + 1))

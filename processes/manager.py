@@ -3,9 +3,10 @@
 Submission order: validate (done by the caller), record the job (our table is the source of
 truth for clients), then hand it to Prefect. Async jobs go to a worker as a Scheduled run of
 their deployment, with the job id as idempotency key and flow-run name, so a retried
-submission never makes a second run. Sync jobs run the same job body directly in a thread of the web process, mirrored
-as a Prefect flow run beside the request (``processes.flowruns``); one that outlives its wait
-budget simply carries on and the client gets 201 + Location instead, as for an async job.
+submission never makes a second run. Sync jobs run the same job body directly in a thread of
+the web process, mirrored as a Prefect flow run beside the request (``processes.flowruns``);
+one that outlives its wait budget simply carries on and the client gets 201 + Location
+instead, as for an async job.
 
 pygeoapi sees this class as its process manager (process list and descriptions); execution
 and jobs are served by ``processes.api`` which calls the methods below.
@@ -31,9 +32,9 @@ from prefect.states import Cancelling
 from pygeoapi.process.base import BaseProcessor
 from pygeoapi.process.manager.base import BaseManager
 
-from flows.ogc_process import JobDismissed, record_failure, run_job
+from flows.ogc_process import JobDismissed, execute_job, record_failure
 from landgrid.errors import NoSuchProcess
-from landgrid.jobs import JobStore, now, start_heartbeat
+from landgrid.jobs import JobStore, now, start_heartbeat, this_runner
 from landgrid.models import Job
 from landgrid.settings import Settings
 from processes.flowruns import FlowRuns
@@ -43,12 +44,14 @@ LOGGER = logging.getLogger(__name__)
 PREFECT_DOWN = (httpx.HTTPError, PrefectHTTPStatusError, OSError)
 # A submission must not hang on a Prefect that is down (its client retries for ~60 s by
 # default): fail at once, the reconciler resubmits with the same idempotency key.
+SUBMITTERS = 2  # Prefect's server is the bottleneck of a burst, not parallel submissions
 FAIL_FAST = {PREFECT_CLIENT_MAX_RETRIES: 0, PREFECT_API_REQUEST_TIMEOUT: 10.0}
 
 
 class PrefectManager(BaseManager):
     _sync_pool: ThreadPoolExecutor | None = None
     _flow_runs: FlowRuns | None = None
+    _submitter: ThreadPoolExecutor | None = None
 
     def __init__(self, manager_def: dict) -> None:
         super().__init__(manager_def)
@@ -72,16 +75,25 @@ class PrefectManager(BaseManager):
         idempotency_key: str | None,
         mode: str,
     ) -> tuple[Job, bool]:
-        """Record a new job; an idempotency key already used by this owner gives that job."""
+        """Record a new job; an idempotency key already used by this owner gives that job.
+        A sync job is recorded as started (this process runs it now): one commit less."""
+        started = {"status": "accepted", "message": "accepted"}
+        if mode == "sync":
+            started = {
+                "status": "running",
+                "message": "running",
+                "started": now(),
+                "runner": this_runner(),
+                "heartbeat": now(),
+            }
         return self.store.create(
             Job(
                 id=str(uuid.uuid4()),
                 process_id=process_id,
                 owner=owner,
-                status="accepted",
                 mode=mode,
-                message="accepted",
                 progress=0,
+                **started,
                 inputs=request.inputs,
                 requested_outputs=request.outputs or None,
                 response=request.response,
@@ -97,7 +109,17 @@ class PrefectManager(BaseManager):
             cls._flow_runs = FlowRuns(self.store, self.settings.sync_threads)
         return cls._flow_runs
 
-    def submit_async(self, job: Job) -> bool:
+    def submit_async(self, job: Job) -> None:
+        """Submit in the background: the client's 201 does not wait for Prefect, and the
+        web threads stay free for status polls while a burst of jobs is handed over. If
+        this process dies first, the reconciler submits the job (it is ``accepted``
+        without a run)."""
+        cls = PrefectManager
+        if cls._submitter is None:
+            cls._submitter = ThreadPoolExecutor(SUBMITTERS, thread_name_prefix="submit")
+        cls._submitter.submit(self.submit_now, job)
+
+    def submit_now(self, job: Job) -> bool:
         """Hand the job to a Prefect worker. With Prefect unreachable the job stays
         ``accepted`` and the reconciler submits it when Prefect is back (same run id)."""
         try:
@@ -120,17 +142,18 @@ class PrefectManager(BaseManager):
             start_heartbeat(self.store, self.settings.heartbeat_interval)
         execution = cls._sync_pool.submit(self._execute_here, job)
         self.flow_runs.follow(job, execution)
-        wait([execution], timeout=wait_seconds)
-        return self.store.get(job.id) or job
+        done, _ = wait([execution], timeout=wait_seconds)
+        return (done and execution.result()) or self.store.get(job.id) or job
 
     @staticmethod
-    def _execute_here(job: Job) -> None:
+    def _execute_here(job: Job) -> Job | None:
+        """The job as it ended (None if something else ended it, e.g. a dismissal)."""
         try:
-            run_job(job.id, job.process_id, job.inputs, flow_run_id=None)
+            return execute_job(job)
         except JobDismissed:
-            pass  # the job record already says dismissed
+            return None  # the job record already says dismissed
         except Exception as exc:  # the job's failure, recorded with its reason
-            record_failure(job.id, exc)
+            return record_failure(job.id, exc)
 
     # dismissal ---------------------------------------------------------------------------
     def dismiss(self, job: Job) -> None:

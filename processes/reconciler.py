@@ -24,8 +24,9 @@ from datetime import timedelta
 
 import requests
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.client.schemas.objects import StateType
-from prefect.exceptions import ObjectNotFound
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.states import Cancelled, Crashed
 
 from landgrid.jobs import JobStore, now
@@ -36,6 +37,7 @@ from processes.responses import document, status_info
 
 LOGGER = logging.getLogger("landgrid.reconciler")
 NOTIFY_TIMEOUT = 5
+RUNS_PER_CALL = 200  # Prefect's maximum page size
 
 
 def process_alive(runner: str | None) -> bool | None:
@@ -60,6 +62,10 @@ class Reconciler:
         self.store = JobStore(settings.db_url())
         self.manager = PrefectManager({"name": "reconciler"})
         self.stuck = timedelta(seconds=settings.stuck_after)
+        # a new async job is submitted by its web process in the background; leave it that
+        # long before submitting it from here (a second submission would be harmless, the
+        # idempotency key makes it the same run, but costs Prefect calls in a burst)
+        self.grace = timedelta(seconds=2 * settings.reconcile_interval)
 
     def run_forever(self) -> None:
         while True:
@@ -75,8 +81,9 @@ class Reconciler:
         if not jobs and not unmirrored:
             return
         with get_client(sync_client=True) as client:
+            runs = self.read_runs(client, [job.flow_run_id for job in jobs if job.flow_run_id])
             for job in jobs:
-                self.repair(client, job)
+                self.repair(client, job, runs)
             for job in unmirrored:
                 self.manager.flow_runs.record_missing(client, job)
 
@@ -91,12 +98,27 @@ class Reconciler:
             return f"no heartbeat from the process running it ({job.runner}) for {self.stuck}"
         return None
 
-    def repair(self, client: SyncPrefectClient, job: Job) -> None:
+    @staticmethod
+    def read_runs(client: SyncPrefectClient, ids: list[str]) -> dict[str, FlowRun]:
+        """The flow runs of the open jobs, a page of ids per call (not one call per job:
+        during a burst hundreds of jobs are open)."""
+        runs: dict[str, FlowRun] = {}
+        for start in range(0, len(ids), RUNS_PER_CALL):
+            page = [uuid.UUID(i) for i in ids[start : start + RUNS_PER_CALL]]
+            found = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=page)),
+                sort=FlowRunSort.ID_DESC,  # the server rejects a missing sort (422)
+                limit=RUNS_PER_CALL,
+            )
+            runs.update({str(run.id): run for run in found})
+        return runs
+
+    def repair(self, client: SyncPrefectClient, job: Job, runs: dict[str, FlowRun]) -> None:
         age = now() - (job.updated or job.created)
         lost = self.runner_lost(job)
         if job.flow_run_id is None:
-            if job.mode == "async" and job.status == "accepted":
-                self.manager.submit_async(job)
+            if job.mode == "async" and job.status == "accepted" and age > self.grace:
+                self.manager.submit_now(job)  # its web process could not (or died first)
             elif lost:
                 self.store.finish(job.id, "failed", f"crashed: {lost}", _internal())
             elif job.mode == "sync" and job.status == "accepted" and age > self.stuck:
@@ -107,15 +129,17 @@ class Reconciler:
                     _internal(),
                 )
             return
-        try:
-            run = client.read_flow_run(uuid.UUID(job.flow_run_id))
-        except ObjectNotFound:
+        run = runs.get(job.flow_run_id)
+        if run is None:
             self.store.finish(
                 job.id, "failed", "lost: its Prefect flow run was deleted", _internal()
             )
             return
         state = run.state.type if run.state else None
         message = (run.state.message or "") if run.state else ""
+        # time in its current state: a run that waited long in a backlog (Scheduled) and was
+        # just claimed is not stuck in Pending
+        in_state = now() - run.state.timestamp if run.state else age
         if state == StateType.COMPLETED:
             self.store.finish(
                 job.id, "failed", "the flow completed without recording results", _internal()
@@ -124,12 +148,12 @@ class Reconciler:
             self.store.finish(job.id, "failed", f"{state.value.lower()}: {message}", _internal())
         elif state == StateType.CANCELLED:
             self.store.finish(job.id, "dismissed", "cancelled in Prefect")
-        elif state == StateType.CANCELLING and age > self.stuck:
+        elif state == StateType.CANCELLING and in_state > self.stuck:
             client.set_flow_run_state(
                 run.id, Cancelled(message="forced by the reconciler"), force=True
             )
             self.store.finish(job.id, "dismissed", "cancelled (forced after a stuck cancel)")
-        elif state == StateType.PENDING and age > self.stuck:
+        elif state == StateType.PENDING and in_state > self.stuck:
             self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
         elif state == StateType.RUNNING and lost:
             self.crash(client, run.id, job, lost)
