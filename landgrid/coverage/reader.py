@@ -8,7 +8,9 @@ lock; index arithmetic, transformations and encoding run outside it.
 Resampling is nearest neighbour by index: each output pixel centre is mapped (exactly, with
 PROJ, no approximation) to the native grid and takes the value of the pixel it falls in,
 which is what GDAL's nearest warp does with ``tolerance=0``. Only the cells that are needed
-are read: the covering window when it is small, else the needed rows x columns.
+are read: the covering window when it is small, else the needed rows x columns. Resampled
+output is produced in blocks of ``BLOCK`` pixels, so the index arrays (16+ bytes per pixel)
+exist for one block at a time: memory stays ~1 byte per output pixel plus one block.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from landgrid.coverage.plan import Plan
 from landgrid.rasterstore import VARIABLE
 
 LOCK = threading.Lock()
+BLOCK = 1 << 18  # output pixels resampled at a time
 _OPEN: dict[Path, tuple[tuple[int, ...], netCDF4.Dataset, list[int]]] = {}
 
 
@@ -57,26 +60,40 @@ def years(path: Path) -> list[int]:
 def read(path: Path, plan: Plan) -> np.ndarray:
     """The planned coverage as uint8 ``(years, height, width)``."""
     path = Path(path)
+    g = plan.grid
+    out = np.empty((len(plan.time_indices), g.height, g.width), dtype=np.uint8)
     if plan.window is not None:
         r0, r1, c0, c1 = plan.window
-        with LOCK:
-            var = _dataset(path)[0][VARIABLE]
-            return np.stack([np.asarray(var[t, r0:r1, c0:c1]) for t in plan.time_indices])
-    rows, cols = source_indices(plan)
-    return gather(path, plan, rows, cols)
+        step = max(1, 4 * BLOCK // max(c1 - c0, 1))  # bands: netCDF4 returns a copy of each
+        for i, t in enumerate(plan.time_indices):
+            for b0 in range(r0, r1, step):
+                with LOCK:
+                    band = _dataset(path)[0][VARIABLE][t, b0 : min(r1, b0 + step), c0:c1]
+                out[i, b0 - r0 : b0 - r0 + len(band)] = band
+        return out
+    native = plan.native
+    to_native = None if native else Transformer.from_crs(g.crs, plan.product.crs, always_xy=True)
+    step = max(1, BLOCK // max(g.width, 1))
+    for b0 in range(0, g.height, step):
+        b1 = min(g.height, b0 + step)
+        rows, cols = source_indices(plan, b0, b1, to_native)
+        out[:, b0:b1] = gather(path, plan, rows, cols)
+    return out
 
 
-def source_indices(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
-    """Native (row, col) of every output pixel centre; -1 where outside the product."""
+def source_indices(
+    plan: Plan, row0: int, row1: int, to_native: Transformer | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Native (row, col) of the centres of output rows ``row0:row1``; -1 where outside the
+    product. ``to_native`` maps the output CRS to the product's (None: the same CRS)."""
     p, g = plan.product, plan.grid
     t = g.transform
     xs = t.c + (np.arange(g.width) + 0.5) * t.a
-    ys = t.f + (np.arange(g.height) + 0.5) * t.e
-    if g.crs == p.crs:
+    ys = t.f + (np.arange(row0, row1) + 0.5) * t.e
+    if to_native is None:
         xs2, ys2 = xs[None, :], ys[:, None]
     else:
         gx, gy = np.meshgrid(xs, ys)
-        to_native = Transformer.from_crs(g.crs, p.crs, always_xy=True)
         xs2, ys2 = to_native.transform(gx, gy)
     cols = np.floor((xs2 - p.extent.xmin) / p.resolution + 1e-10)
     rows = np.floor((p.extent.ymax - ys2) / p.resolution + 1e-10)
