@@ -105,20 +105,23 @@ def write_openapi(settings: Settings, config: Path) -> Path:
     auth, the policy) changed; with auth it declares the security schemes."""
     from pygeoapi.openapi import generate_openapi_document
 
+    from landgrid.coverage import openapi as coverage_openapi
+
     target = openapi_path(settings)
-    sources = [config] + ([settings.auth_policy] if settings.auth_mode == "oidc" else [])
+    sources = [config, Path(coverage_openapi.__file__)]  # regenerate when we describe more
+    sources += [settings.auth_policy] if settings.auth_mode == "oidc" else []
     newest = max(source.stat().st_mtime for source in sources)
     if not target.exists() or target.stat().st_mtime < newest:
-        content = generate_openapi_document(config, "yaml")
+        document = yaml.safe_load(generate_openapi_document(config, "yaml"))
+        document = coverage_openapi.describe_coverages(
+            document, load_products(settings.products_dir)
+        )
         if settings.auth_mode == "oidc":
             from landgrid.auth.openapi import add_security
             from landgrid.auth.policy import Policy
 
-            document = add_security(
-                yaml.safe_load(content), settings, Policy.load(settings.auth_policy)
-            )
-            content = yaml.safe_dump(document, sort_keys=False)
-        _write_if_changed(target, content)
+            document = add_security(document, settings, Policy.load(settings.auth_policy))
+        _write_if_changed(target, yaml.safe_dump(document, sort_keys=False))
     return target
 
 
