@@ -139,7 +139,8 @@ def main() -> None:
                 f"/collections/{PID}/coverage", query_string={"subset": subset, "f": name}
             )
             assert r.status_code == 200, r.get_data(as_text=True)[:300]
-            r.get_data()  # a streamed body is produced only when read
+            for _ in r.iter_encoded():  # a streamed body is produced only when read
+                pass
 
         ours = _median(endpoint, args.repeat)
         base = _median(raw_fn, args.repeat)

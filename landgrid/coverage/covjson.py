@@ -24,10 +24,9 @@ BLOCK = 1 << 18  # pixels per chunk: ~0.5-1 MB of JSON
 
 
 def _nulls(text: bytes, nodata: int) -> bytes:
-    """``text`` (``v,v,...`` of uint8 codes) with every ``nodata`` value written ``null``."""
+    """``text`` (``v,v,...`` of uint8 codes, ``nodata`` among them) with every ``nodata``
+    value written ``null``."""
     code = str(nodata).encode()
-    if code not in text:
-        return text
     if len(code) == 3:  # no other uint8 value contains three digits: replace as a substring
         return text.replace(code, b"null")
     # shorter codes occur inside others (5 in 15): replace whole values only; two passes,
@@ -43,9 +42,11 @@ def values_chunks(data: np.ndarray, nodata: int, block: int = BLOCK) -> Iterator
     flat = np.ascontiguousarray(data, dtype=np.uint8).reshape(-1)
     yield b"["
     for start in range(0, flat.size, block):
-        text = orjson.dumps(flat[start : start + block], option=orjson.OPT_SERIALIZE_NUMPY)
-        text = _nulls(text[1:-1], nodata)
-        yield b"," + text if start else text
+        chunk = flat[start : start + block]
+        text = orjson.dumps(chunk, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
+        if start:
+            yield b","  # apart, rather than a copy of the chunk with it
+        yield _nulls(text, nodata) if (chunk == nodata).any() else text
     yield b"]"
 
 

@@ -28,6 +28,10 @@ from landgrid.rasterstore import VARIABLE
 
 LOCK = threading.Lock()
 BLOCK = 1 << 18  # output pixels resampled at a time
+# HDF5's decompressed-chunk cache per open store (netCDF-C's default is 64 MB): 16 MB holds
+# 64 chunks of 512 x 512, a 8192 px wide band of chunks twice over, which is what row-block
+# reads revisit; the rest would only raise every worker's memory.
+CHUNK_CACHE = 16 << 20
 _OPEN: dict[Path, tuple[tuple[int, ...], netCDF4.Dataset, list[int]]] = {}
 
 
@@ -42,6 +46,7 @@ def _dataset(path: Path) -> tuple[netCDF4.Dataset, list[int]]:
         cached[1].close()
     ds = netCDF4.Dataset(path)
     ds.set_auto_maskandscale(False)
+    ds[VARIABLE].set_var_chunk_cache(size=CHUNK_CACHE)
     time = ds["time"]
     years = []
     if time.size:
@@ -61,16 +66,20 @@ def read(path: Path, plan: Plan) -> np.ndarray:
     """The planned coverage as uint8 ``(years, height, width)``."""
     path = Path(path)
     g = plan.grid
-    out = np.empty((len(plan.time_indices), g.height, g.width), dtype=np.uint8)
     if plan.window is not None:
         r0, r1, c0, c1 = plan.window
-        step = max(1, 4 * BLOCK // max(c1 - c0, 1))  # bands: netCDF4 returns a copy of each
-        for i, t in enumerate(plan.time_indices):
-            for b0 in range(r0, r1, step):
-                with LOCK:
-                    band = _dataset(path)[0][VARIABLE][t, b0 : min(r1, b0 + step), c0:c1]
-                out[i, b0 - r0 : b0 - r0 + len(band)] = band
+
+        def layer(t: int) -> np.ndarray:
+            with LOCK:
+                return np.asarray(_dataset(path)[0][VARIABLE][t, r0:r1, c0:c1])
+
+        if len(plan.time_indices) == 1:  # netCDF4's array as it comes: no copy
+            return layer(plan.time_indices[0])[None]
+        out = np.empty((len(plan.time_indices), r1 - r0, c1 - c0), dtype=np.uint8)
+        for i, t in enumerate(plan.time_indices):  # one year's copy in flight
+            out[i] = layer(t)
         return out
+    out = np.empty((len(plan.time_indices), g.height, g.width), dtype=np.uint8)
     native = plan.native
     to_native = None if native else Transformer.from_crs(g.crs, plan.product.crs, always_xy=True)
     step = max(1, BLOCK // max(g.width, 1))
