@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from landgrid.coverage import covjson, describe, encode, page, reader
 from landgrid.coverage.plan import Plan, crs_uri, make_plan
-from landgrid.coverage.query import parse_query
+from landgrid.coverage.query import CoverageQuery, parse_query
 from landgrid.errors import ApiError, InvalidParameterValue, NotFound
 from landgrid.http import exception_response, json_response
 from landgrid.products import RasterProduct, load_products
@@ -124,7 +124,7 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
         query = parse_query(args)
         name = negotiate(query.format, list(request.accept_mimetypes))
         if name == "html":
-            return html_page(product, store, args)
+            return html_page(product, store, args, query)
         plan = make_plan(product, reader.years(store), query, settings.coverage_max_pixels)
         if name == "png" and len(plan.years) > 1:
             raise InvalidParameterValue(
@@ -145,14 +145,20 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
         }
         return Response(body, status=200, headers=headers, content_type=media)
 
-    def html_page(product: RasterProduct, store: Path, args: dict[str, list[str]]) -> Response:
+    def html_page(
+        product: RasterProduct, store: Path, args: dict[str, list[str]], query: CoverageQuery
+    ) -> Response:
         """The request described, previewed (PNG per year) and its legend; reads no pixel."""
         years = reader.years(store)
-        plan = make_plan(product, years, parse_query(args), sys.maxsize)  # as asked
+        plan = make_plan(product, years, query, sys.maxsize)  # as asked, whatever its size
         preview = page.preview_args(args, plan)
-        make_plan(product, years, parse_query(preview), settings.coverage_max_pixels)
+        one_year = {k: v for k, v in preview.items() if k.lower() != "datetime"}
+        one_year["datetime"] = [str(plan.years[-1])]  # each preview is one year's PNG
+        make_plan(product, years, parse_query(one_year), settings.coverage_max_pixels)
         body = page.render(product, plan, args, preview, settings.coverage_max_pixels)
-        return Response(body, content_type=f"{page.MEDIA_TYPE}; charset=utf-8")
+        return Response(
+            body, content_type=f"{page.MEDIA_TYPE}; charset=utf-8", headers={"Vary": "Accept"}
+        )
 
     @bp.get("/collections/<path:collection_id>/coverage/domainset")
     def domainset(collection_id: str) -> Response:
