@@ -152,8 +152,7 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
         years = reader.years(store)
         plan = make_plan(product, years, query, sys.maxsize)  # as asked, whatever its size
         preview = page.preview_args(args, plan)
-        one_year = {k: v for k, v in preview.items() if k.lower() != "datetime"}
-        one_year["datetime"] = [str(plan.years[-1])]  # each preview is one year's PNG
+        one_year = {**preview, "datetime": [str(plan.years[-1])]}  # each preview: one PNG
         make_plan(product, years, parse_query(one_year), settings.coverage_max_pixels)
         body = page.render(product, plan, args, preview, settings.coverage_max_pixels)
         return Response(

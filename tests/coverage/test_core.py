@@ -14,7 +14,7 @@ from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
-from landgrid.coverage import covjson, encode, reader
+from landgrid.coverage import covjson, encode, page, reader
 from landgrid.coverage.plan import ResponseTooLarge, make_plan
 from landgrid.coverage.query import parse_query
 from landgrid.errors import InvalidParameterValue
@@ -262,3 +262,24 @@ def test_query_forms_of_real_clients():
 
 def test_identity_transform_is_north_up(corine):
     assert corine.transform == Affine(100, 0, 4036000, 0, -100, 2633300)
+
+
+def test_preview_parameters_name_one_year_each_and_bound_the_width(corine, corine_store):
+    args = {"subset": ['X(4040000:4045000),time("2005-01-01":"2013-01-01")'], "f": ["html"]}
+    plan = make_plan(corine, reader.years(corine_store), parse_query(args), 10**12)
+    assert plan.years == (2006, 2012)
+    preview = page.preview_args(args, plan)
+    assert preview == {"subset": ["X(4040000:4045000)"], "width": ["50"]}
+    html = page.render(corine, plan, args, preview, 10**8)
+    for year in plan.years:  # each preview plans alone
+        one = make_plan(
+            corine,
+            reader.years(corine_store),
+            parse_query({**preview, "datetime": [str(year)]}),
+            10**8,
+        )
+        assert one.years == (year,) and one.grid.width == 50
+        assert f"datetime={year}&amp;f=png" in html
+    assert all(c.label in html for c in corine.legend)
+    sized = page.preview_args({"width": ["4000"], "datetime": ["2006"]}, plan)
+    assert sized == {"width": ["4000"]}  # the asked size is kept
