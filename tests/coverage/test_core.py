@@ -108,6 +108,19 @@ def test_resampling_in_row_blocks_equals_one_block(corine, corine_store, params,
     assert np.array_equal(reader.read(corine_store, plan), whole)
 
 
+@pytest.mark.parametrize("params", [{"scale-factor": "3"}, {"crs": "EPSG:4326", "width": "90"}])
+def test_sparse_reads_equal_window_reads(corine, corine_store, params, monkeypatch):
+    plan = _plan(corine, corine_store, datetime="2006/2012", **params)
+    by_window = reader.read(corine_store, plan)  # small product: the covering window
+    monkeypatch.setattr(reader, "WINDOW_MIN", 0)  # now the rows x columns needed
+    monkeypatch.setattr(reader, "SEGMENT", 37)  # several rectangles per chunk row
+    calls = []
+    sparse = reader.sparse
+    monkeypatch.setattr(reader, "sparse", lambda *a: calls.append(1) or sparse(*a))
+    assert np.array_equal(reader.read(corine_store, plan), by_window)
+    assert calls
+
+
 def test_geographic_subset_answers_in_crs84_on_the_exact_box(corine, corine_store):
     plan = _plan(
         corine, corine_store, subset="Lon(6.0:6.7),Lat(46.5:46.6)", scaleSize="Lon(70),Lat(10)"
