@@ -8,13 +8,15 @@ ingests it into a store (kept in ``--workdir`` for the next run), then for a ``w
 ``window`` window in each format times (median of ``repeat``):
 
 - ``endpoint``: our Flask coverage route (parse, plan, read, encode; in process, no network);
-- ``raw``: netCDF4 slice of the same window + the same encoder (the practical limit);
+- ``raw``: netCDF4 slice of the same window + the same encoder (the practical limit; for
+  CoverageJSON, orjson of the uint8 array: a JSON encoder with no legend nor nulls);
 - ``stock``: pygeoapi's xarray provider on the same store (netCDF and CoverageJSON only).
 
-and prints ratios; then the peak memory of one response at the pixel limit, per format, for
-a native window and a resampled one, both in this process and in a gunicorn worker serving
-the same routes over HTTP (peak RSS from ``/proc/<pid>/status`` ``VmHWM``, reset before each
-request through ``clear_refs``; Linux only).
+and prints ratios; the whole product as a 1024 px PNG (the HTML preview) vs GDAL's
+decimated read + the same encoder; then the peak memory of one response at the pixel limit,
+per format, for a native window and a resampled one, both in this process and in a gunicorn
+worker serving the same routes over HTTP (peak RSS from ``/proc/<pid>/status`` ``VmHWM``,
+reset before each request through ``clear_refs``; Linux only).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 import orjson
+import rasterio
 import requests
 import yaml
 from flask import Flask
+from rasterio.enums import Resampling
 
 from landgrid.coverage import encode, reader
 from landgrid.coverage.plan import make_plan
@@ -149,7 +153,34 @@ def main() -> None:
             s = stock[name]
             line += f" {s * 1000:9.0f}ms {s / ours:10.1f}x" if isinstance(s, float) else f"  {s}"
         print(line)
+    _overview(settings, product, client, min(args.repeat, 3))
     _peaks(settings, args, x0, y1)
+
+
+def _overview(settings: Settings, product, client, repeat: int) -> None:
+    """The whole product as a 1024 px wide PNG (the HTML page's preview) vs GDAL's
+    decimated read of the same store (nearest) + the same PNG encoder."""
+    store = settings.products_data_dir / f"{PID}.nc"
+    params = {"f": "png", "width": "1024", "datetime": str(YEAR)}
+    plan = make_plan(
+        product, reader.years(store), parse_query({k: [v] for k, v in params.items()}), 10**9
+    )
+
+    def endpoint() -> None:
+        r = client.get(f"/collections/{PID}/coverage", query_string=params)
+        assert r.status_code == 200, r.get_data(as_text=True)[:300]
+
+    def raw() -> None:
+        with rasterio.open(f"netcdf:{store}:land_cover") as src:
+            shape = (plan.grid.height, plan.grid.width)
+            data = src.read(1, out_shape=shape, resampling=Resampling.nearest)
+        encode.png(data[None], plan)
+
+    ours, base = _median(endpoint, repeat), _median(raw, repeat)
+    print(
+        f"{'overview':8} {ours * 1000:9.0f}ms {base * 1000:9.0f}ms {ours / base:6.2f}x"
+        f"   (whole product as a {plan.grid.width} px PNG; raw = GDAL decimated read)"
+    )
 
 
 def _status_kb(pid: int | str, field: str) -> int:
