@@ -3,8 +3,8 @@
 The values array is the bulk of the document: stock providers build it as a Python list
 of millions of floats (~4-7 s for 4 Mpx, codes turned into floats). Here it is written in
 blocks of ``BLOCK`` pixels by orjson straight from the uint8 array, nodata codes turned into
-``null`` with one ``bytes.replace`` per block, so the response is a generator of bytes chunks:
-memory beyond the array itself stays at one block, whatever the size of the coverage.
+``null`` by ``bytes.replace`` in the blocks that hold any, so the response is a generator of
+bytes chunks: memory beyond the array itself stays at one block, whatever the coverage size.
 Codes stay integers, and ``categoryEncoding`` maps each category to its code.
 """
 

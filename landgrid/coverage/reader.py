@@ -82,8 +82,9 @@ def read(path: Path, plan: Plan) -> np.ndarray:
             out[i] = layer(t)
         return out
     out = np.empty((len(plan.time_indices), g.height, g.width), dtype=np.uint8)
-    native = plan.native
-    to_native = None if native else Transformer.from_crs(g.crs, plan.product.crs, always_xy=True)
+    to_native = (
+        None if plan.native else Transformer.from_crs(g.crs, plan.product.crs, always_xy=True)
+    )
     step = max(1, BLOCK // max(g.width, 1))
     for b0 in range(0, g.height, step):
         b1 = min(g.height, b0 + step)
