@@ -8,33 +8,46 @@ ingests it into a store (kept in ``--workdir`` for the next run), then for a ``w
 ``window`` window in each format times (median of ``repeat``):
 
 - ``endpoint``: our Flask coverage route (parse, plan, read, encode; in process, no network);
-- ``raw``: netCDF4 slice of the same window + the same encoder (the practical limit);
+- ``raw``: netCDF4 slice of the same window + the same encoder (the practical limit; for
+  CoverageJSON, orjson of the uint8 array: a JSON encoder with no legend nor nulls);
 - ``stock``: pygeoapi's xarray provider on the same store (netCDF and CoverageJSON only).
 
-and prints ratios, plus the process's peak RSS after one response at the pixel limit.
+and prints ratios; the whole product as a 1024 px PNG (the HTML preview) vs GDAL's
+decimated read + the same encoder; then the peak memory of one response at the pixel limit,
+per format, for a native window and a resampled one, both in this process and in a gunicorn
+worker serving the same routes over HTTP (peak RSS from ``/proc/<pid>/status`` ``VmHWM``,
+reset before each request through ``clear_refs``; Linux only).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import netCDF4
 import numpy as np
+import orjson
+import rasterio
+import requests
 import yaml
 from flask import Flask
+from rasterio.enums import Resampling
 
-from landgrid.coverage import covjson, encode, reader
+from landgrid.coverage import encode, reader
 from landgrid.coverage.plan import make_plan
 from landgrid.coverage.query import parse_query
 from landgrid.coverage.routes import coverage_blueprint
 from landgrid.generator import write_geotiff
+from landgrid.pgcluster import free_port
 from landgrid.products import Extent, load_products
 from landgrid.rasterstore import create_store, ingest_year
 from landgrid.settings import PROJECT_ROOT, Settings
@@ -81,6 +94,8 @@ def main() -> None:
     ap.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "landgrid-bench-coverages"
     )
+    ap.add_argument("--memory-only", action="store_true", help="only the peak memory part")
+    ap.add_argument("--probe", help=argparse.SUPPRESS)  # one peak measurement (subprocess)
     args = ap.parse_args()
     settings, product = build(args.workdir, args.size)
     store = settings.products_data_dir / f"{PID}.nc"
@@ -90,6 +105,10 @@ def main() -> None:
     # a window in the middle of the product, aligned on pixels
     x0 = product.extent.xmin + (args.size // 2) * 10
     y1 = product.extent.ymax - (args.size // 2) * 10
+    if args.probe:
+        return _probe(settings, client, args.probe, x0, y1)
+    if args.memory_only:
+        return _peaks(settings, args, x0, y1)
     w = args.window * 10
     subset = f"X({x0}:{x0 + w}),Y({y1 - w}:{y1})"
     plan = make_plan(product, reader.years(store), parse_query({"subset": [subset]}), 10**9)
@@ -100,16 +119,8 @@ def main() -> None:
     def raw_read() -> np.ndarray:
         return np.asarray(nc["land_cover"][0:1, r0:r1, c0:c1])
 
-    fast_json: Callable[[np.ndarray], bytes]
-    try:
-        import orjson
-
-        def fast_json(a: np.ndarray) -> bytes:
-            return orjson.dumps(a, option=orjson.OPT_SERIALIZE_NUMPY)
-    except ImportError:  # orjson comes with Prefect; our own encoder otherwise
-
-        def fast_json(a: np.ndarray) -> bytes:
-            return covjson.values_json(a, 255)
+    def fast_json(a: np.ndarray) -> bytes:
+        return orjson.dumps(a, option=orjson.OPT_SERIALIZE_NUMPY)
 
     raw = {
         "tif": lambda: encode.geotiff(raw_read(), plan),
@@ -132,6 +143,8 @@ def main() -> None:
                 f"/collections/{PID}/coverage", query_string={"subset": subset, "f": name}
             )
             assert r.status_code == 200, r.get_data(as_text=True)[:300]
+            for _ in r.iter_encoded():  # a streamed body is produced only when read
+                pass
 
         ours = _median(endpoint, args.repeat)
         base = _median(raw_fn, args.repeat)
@@ -140,23 +153,150 @@ def main() -> None:
             s = stock[name]
             line += f" {s * 1000:9.0f}ms {s / ours:10.1f}x" if isinstance(s, float) else f"  {s}"
         print(line)
-    side = int(settings.coverage_max_pixels**0.5)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    r = client.get(
-        f"/collections/{PID}/coverage",
-        query_string={
-            "f": "covjson",
-            "subset": f"X({x0}:{x0 + side * 10})",
-            "width": str(side),
-            "height": str(side),
-        },
+    _overview(settings, product, client, min(args.repeat, 3))
+    _peaks(settings, args, x0, y1)
+
+
+def _overview(settings: Settings, product, client, repeat: int) -> None:
+    """The whole product as a 1024 px wide PNG (the HTML page's preview) vs GDAL's
+    decimated read of the same store (nearest) + the same PNG encoder."""
+    store = settings.products_data_dir / f"{PID}.nc"
+    params = {"f": "png", "width": "1024", "datetime": str(YEAR)}
+    plan = make_plan(
+        product, reader.years(store), parse_query({k: [v] for k, v in params.items()}), 10**9
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def endpoint() -> None:
+        r = client.get(f"/collections/{PID}/coverage", query_string=params)
+        assert r.status_code == 200, r.get_data(as_text=True)[:300]
+
+    def raw() -> None:
+        with rasterio.open(f"netcdf:{store}:land_cover") as src:
+            shape = (plan.grid.height, plan.grid.width)
+            data = src.read(1, out_shape=shape, resampling=Resampling.nearest)
+        encode.png(data[None], plan)
+
+    ours, base = _median(endpoint, repeat), _median(raw, repeat)
     print(
-        f"\nlimit-size response ({side} x {side} px CoverageJSON, status {r.status_code}, "
-        f"{len(r.get_data()) / 1e6:.0f} MB): peak RSS {peak / 1024:.0f} MB "
-        f"(was {before / 1024:.0f} MB before it)"
+        f"{'overview':8} {ours * 1000:9.0f}ms {base * 1000:9.0f}ms {ours / base:6.2f}x"
+        f"   (whole product as a {plan.grid.width} px PNG; raw = GDAL decimated read)"
     )
+
+
+def _status_kb(pid: int | str, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _reset_peak(pid: int | str) -> int:
+    """Reset the process's peak RSS (VmHWM) to its current RSS; returns that, in kB."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return _status_kb(pid, "VmRSS")
+
+
+def _limit_requests(settings: Settings, x0: float, y1: float) -> dict[str, dict[str, str]]:
+    """The largest allowed request of each kind: a native window and a resampled one."""
+    side = int(settings.coverage_max_pixels**0.5)
+    w = side * 10
+    native = {"subset": f"X({x0 - w / 2}:{x0 + w / 2}),Y({y1 - w / 2}:{y1 + w / 2})"}
+    resampled = {
+        "subset": f"X({x0 - w}:{x0 + w}),Y({y1 - w}:{y1 + w})",
+        "width": str(side),
+        "height": str(side),
+    }
+    return {
+        f"{name} {kind}": {**params, "f": name}
+        for name in ("tif", "nc", "covjson", "png")
+        for kind, params in (("window", native), ("resampled", resampled))
+    }
+
+
+def _peaks(settings: Settings, args: argparse.Namespace, x0: float, y1: float) -> None:
+    """Peak RSS of one limit-size response over the RSS just before it, each in a fresh
+    process that served one small request of the same format first (imports, GDAL drivers):
+    our routes in process (Flask test client, body consumed chunk by chunk) and a gunicorn
+    worker over HTTP."""
+    side = int(settings.coverage_max_pixels**0.5)
+    print(
+        f"\npeak memory of one limit-size response ({side} x {side} px = "
+        f"{settings.coverage_max_pixels / 1e6:.1f} Mpx), MB above the RSS before it"
+    )
+    print(f"{'request':20} {'body':>7} {'in-process':>11} {'gunicorn':>9} {'bytes/px':>9}")
+    for label, params in _limit_requests(settings, x0, y1).items():
+        probe = [sys.executable, __file__, "--workdir", str(args.workdir), "--size"]
+        out = subprocess.run(
+            [*probe, str(args.size), "--probe", label], check=True, capture_output=True, text=True
+        ).stdout.split()
+        local, size = int(out[-2]), int(out[-1])
+        with _server(settings) as (url, worker):
+            _get_http(url, {**params, "subset": _small(x0, y1)})
+            base = _reset_peak(worker)
+            _get_http(url, params)
+            served = _status_kb(worker, "VmHWM") - base
+        print(
+            f"{label:20} {size / 1e6:5.0f}MB {local / 1024:9.0f}MB {served / 1024:7.0f}MB "
+            f"{served * 1024 / settings.coverage_max_pixels:9.1f}"
+        )
+
+
+def _small(x0: float, y1: float) -> str:
+    return f"X({x0}:{x0 + 1000}),Y({y1 - 1000}:{y1})"
+
+
+def _get_http(url: str, params: dict[str, str]) -> None:
+    with requests.get(f"{url}/collections/{PID}/coverage", params=params, stream=True) as r:
+        assert r.status_code == 200, r.text[:300]
+        for _ in r.iter_content(1 << 20):
+            pass
+
+
+def _probe(settings: Settings, client, label: str, x0: float, y1: float) -> None:
+    """One limit-size request in this (fresh) process: prints peak kB over RSS, body bytes."""
+    params = _limit_requests(settings, x0, y1)[label]
+    client.get(f"/collections/{PID}/coverage", query_string={**params, "subset": _small(x0, y1)})
+    base = _reset_peak("self")
+    r = client.get(f"/collections/{PID}/coverage", query_string=params)
+    size = sum(len(chunk) for chunk in r.iter_encoded())
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    print(_status_kb("self", "VmHWM") - base, size)
+
+
+@contextmanager
+def _server(settings: Settings) -> Iterator[tuple[str, int]]:
+    """gunicorn (one worker, the stack's thread count) serving the coverage routes."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "LANDGRID_DATA_DIR": str(settings.data_dir),
+        "LANDGRID_PRODUCTS_DIR": str(settings.products_dir),
+        "LANDGRID_COVERAGE_MAX_PIXELS": str(settings.coverage_max_pixels),
+    }
+    args = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}"]
+    args += ["--workers", "1", "--threads", str(settings.web_threads), "--timeout", "300"]
+    args += ["--pythonpath", str(Path(__file__).parent), "coverages:server_app()"]
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                requests.get(f"{url}/collections/{PID}/coverage/rangetype", timeout=30)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        yield url, int(children[0])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def server_app() -> Flask:
+    """The coverage routes alone, configured from ``LANDGRID_*`` (what ``_server`` runs)."""
+    app = Flask("bench")
+    app.register_blueprint(coverage_blueprint(Settings()))
+    return app
 
 
 def _stock(store: Path, x0: float, y1: float, w: float) -> dict[str, float | str]:

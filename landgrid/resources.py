@@ -105,13 +105,20 @@ def write_openapi(settings: Settings, config: Path) -> Path:
     auth, the policy) changed; with auth it declares the security schemes."""
     from pygeoapi.openapi import generate_openapi_document
 
+    from landgrid.coverage import openapi as coverage_openapi
+    from processes import openapi as jobs_openapi
+
     target = openapi_path(settings)
-    sources = [config] + ([settings.auth_policy] if settings.auth_mode == "oidc" else [])
+    # regenerate when we describe more
+    sources = [config, Path(coverage_openapi.__file__), Path(jobs_openapi.__file__)]
+    sources += [settings.auth_policy] if settings.auth_mode == "oidc" else []
     newest = max(source.stat().st_mtime for source in sources)
     if not target.exists() or target.stat().st_mtime < newest:
-        from processes.openapi import describe_jobs
-
-        document = describe_jobs(yaml.safe_load(generate_openapi_document(config, "yaml")))
+        document = yaml.safe_load(generate_openapi_document(config, "yaml"))
+        document = coverage_openapi.describe_coverages(
+            document, load_products(settings.products_dir)
+        )
+        document = jobs_openapi.describe_jobs(document)
         if settings.auth_mode == "oidc":
             from landgrid.auth.openapi import add_security
             from landgrid.auth.policy import Policy

@@ -187,4 +187,21 @@ def describe_jobs(document: dict[str, Any]) -> dict[str, Any]:
             operation.setdefault("responses", {})["400"] = _error(
                 "invalid execute request: the offending input is named"
             )
+            _to_oas30(operation["responses"])
     return document
+
+
+def _to_oas30(node: Any) -> None:
+    """Process output schemas (JSON Schema, copied into the execution responses by
+    pygeoapi) use ``contentEncoding``/``contentMediaType``, which OpenAPI 3.0 schemas lack:
+    ``format: binary`` says the same there (the media type is the response's key)."""
+    if isinstance(node, dict):
+        encoding = node.pop("contentEncoding", None)
+        if encoding in ("binary", "base64"):
+            node["format"] = "binary" if encoding == "binary" else "byte"
+        node.pop("contentMediaType", None)
+        for value in node.values():
+            _to_oas30(value)
+    elif isinstance(node, list):
+        for value in node:
+            _to_oas30(value)

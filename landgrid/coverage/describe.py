@@ -66,6 +66,12 @@ def links(base: str, product: RasterProduct) -> list[dict]:
     ]
     out += [
         {
+            "rel": "preview",
+            "type": "text/html",
+            "title": "Coverage preview and legend",
+            "href": f"{url}/coverage?f=html",
+        },
+        {
             "rel": f"{REL}/coverage-domainset",
             "type": "application/json",
             "title": "Domain set (2022 draft)",

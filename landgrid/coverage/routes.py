@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from landgrid.coverage import covjson, describe, encode, reader
+from landgrid.coverage import covjson, describe, encode, page, reader
 from landgrid.coverage.plan import Plan, crs_uri, make_plan
-from landgrid.coverage.query import parse_query
+from landgrid.coverage.query import CoverageQuery, parse_query
 from landgrid.errors import ApiError, InvalidParameterValue, NotFound
 from landgrid.http import exception_response, json_response
 from landgrid.products import RasterProduct, load_products
@@ -27,7 +29,7 @@ from landgrid.resources import product_store
 from landgrid.settings import Settings
 
 LOG = logging.getLogger(__name__)
-Encoder = Callable[[np.ndarray, Plan], bytes]
+Encoder = Callable[[np.ndarray, Plan], bytes | Iterable[bytes]]  # chunks: a streamed body
 ENCODERS: dict[str, tuple[str, Encoder, str]] = {  # name -> media type, encoder, suffix
     "tif": (describe.GEOTIFF, encode.geotiff, "tif"),
     "nc": ("application/x-netcdf", encode.netcdf, "nc"),
@@ -47,6 +49,7 @@ F_ALIASES = {
     "coveragejson": "covjson",
     "json": "covjson",
     "png": "png",
+    "html": "html",
 }
 MEDIA = {
     "image/tiff": "tif",
@@ -59,6 +62,8 @@ MEDIA = {
     "application/prs.coverage+json": "covjson",
     "application/json": "covjson",
     "image/png": "png",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
 }
 
 
@@ -73,7 +78,7 @@ def negotiate(f: str | None, accept: list[tuple[str, float]]) -> str:
         name = F_ALIASES.get(f.lower())
         if name is None:
             raise InvalidParameterValue(
-                f"f: unknown format {f!r}; use one of {', '.join(ENCODERS)}"
+                f"f: unknown format {f!r}; use one of {', '.join(ENCODERS)}, html"
             )
         return name
     if not accept:
@@ -86,7 +91,7 @@ def negotiate(f: str | None, accept: list[tuple[str, float]]) -> str:
             return "png" if base == "image/*" else "tif"
     raise NotAcceptable(
         f"Accept: none of {[a[0] for a in accept]} is offered; offered: "
-        f"{', '.join(m for m, _, _ in ENCODERS.values())}"
+        f"{', '.join(m for m, _, _ in ENCODERS.values())}, {page.MEDIA_TYPE}"
     )
 
 
@@ -115,8 +120,11 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
     def coverage(collection_id: str) -> Response:
         product = product_of(collection_id)
         store = product_store(settings, collection_id)
-        query = parse_query(request.args.to_dict(flat=False))
+        args = request.args.to_dict(flat=False)
+        query = parse_query(args)
         name = negotiate(query.format, list(request.accept_mimetypes))
+        if name == "html":
+            return html_page(product, store, args, query)
         plan = make_plan(product, reader.years(store), query, settings.coverage_max_pixels)
         if name == "png" and len(plan.years) > 1:
             raise InvalidParameterValue(
@@ -136,6 +144,20 @@ def coverage_blueprint(settings: Settings) -> Blueprint:
             "Vary": "Accept",
         }
         return Response(body, status=200, headers=headers, content_type=media)
+
+    def html_page(
+        product: RasterProduct, store: Path, args: dict[str, list[str]], query: CoverageQuery
+    ) -> Response:
+        """The request described, previewed (PNG per year) and its legend; reads no pixel."""
+        years = reader.years(store)
+        plan = make_plan(product, years, query, sys.maxsize)  # as asked, whatever its size
+        preview = page.preview_args(args, plan)
+        one_year = {**preview, "datetime": [str(plan.years[-1])]}  # each preview: one PNG
+        make_plan(product, years, parse_query(one_year), settings.coverage_max_pixels)
+        body = page.render(product, plan, args, preview, settings.coverage_max_pixels)
+        return Response(
+            body, content_type=f"{page.MEDIA_TYPE}; charset=utf-8", headers={"Vary": "Accept"}
+        )
 
     @bp.get("/collections/<path:collection_id>/coverage/domainset")
     def domainset(collection_id: str) -> Response:

@@ -14,7 +14,7 @@ from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
-from landgrid.coverage import covjson, encode, reader
+from landgrid.coverage import covjson, encode, page, reader
 from landgrid.coverage.plan import ResponseTooLarge, make_plan
 from landgrid.coverage.query import parse_query
 from landgrid.errors import InvalidParameterValue
@@ -96,6 +96,31 @@ def test_resampling_matches_rasterio_nearest(corine, corine_store, params):
     assert agree > 0.999, agree  # ties on exact pixel edges may round either way
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"crs": "EPSG:4326"}, {"width": "200"}, {"width": "485", "height": "100", "crs": "EPSG:3857"}],
+)
+def test_resampling_in_row_blocks_equals_one_block(corine, corine_store, params, monkeypatch):
+    plan = _plan(corine, corine_store, datetime="2006/2012", **params)
+    assert plan.grid.width * plan.grid.height <= reader.BLOCK
+    whole = reader.read(corine_store, plan)  # a single block
+    monkeypatch.setattr(reader, "BLOCK", 997)  # a few rows per block, a shorter last block
+    assert np.array_equal(reader.read(corine_store, plan), whole)
+
+
+@pytest.mark.parametrize("params", [{"scale-factor": "3"}, {"crs": "EPSG:4326", "width": "90"}])
+def test_sparse_reads_equal_window_reads(corine, corine_store, params, monkeypatch):
+    plan = _plan(corine, corine_store, datetime="2006/2012", **params)
+    by_window = reader.read(corine_store, plan)  # small product: the covering window
+    monkeypatch.setattr(reader, "WINDOW_MIN", 0)  # now the rows x columns needed
+    monkeypatch.setattr(reader, "SEGMENT", 37)  # several rectangles per chunk row
+    calls = []
+    sparse = reader.sparse
+    monkeypatch.setattr(reader, "sparse", lambda *a: calls.append(1) or sparse(*a))
+    assert np.array_equal(reader.read(corine_store, plan), by_window)
+    assert calls
+
+
 def test_geographic_subset_answers_in_crs84_on_the_exact_box(corine, corine_store):
     plan = _plan(
         corine, corine_store, subset="Lon(6.0:6.7),Lat(46.5:46.6)", scaleSize="Lon(70),Lat(10)"
@@ -163,10 +188,23 @@ def test_size_limit_is_checked_before_reading(corine, corine_store):
         _plan(corine, corine_store, limit=10**6, width="100000", height="100000")
 
 
+@pytest.mark.parametrize("nodata", [255, 100, 48, 5, 0])
+@pytest.mark.parametrize("block", [1, 7, covjson.BLOCK])
+def test_coveragejson_values_in_chunks_are_one_json_array(nodata, block):
+    rng = np.random.default_rng(nodata)
+    data = rng.integers(0, 256, (2, 30, 41), dtype=np.uint8)
+    data[rng.random(data.shape) < 0.3] = nodata
+    data[0, 0, :3] = data[-1, -1, -2:] = nodata  # runs of nodata, first and last values
+    chunks = list(covjson.values_chunks(data, nodata, block))
+    assert len(chunks) == 2 * -(-data.size // block) + 1  # [, values, (",", values)..., ]
+    expected = [None if v == nodata else v for v in data.ravel().tolist()]
+    assert json.loads(b"".join(chunks)) == expected
+
+
 def test_coveragejson_keeps_integer_codes_and_legend(corine, corine_store):
     plan = _plan(corine, corine_store, datetime="2006/2012", subset="X(4040000:4045000)")
     data = reader.read(corine_store, plan)
-    doc = json.loads(covjson.coverage(data, plan))
+    doc = json.loads(b"".join(covjson.coverage(data, plan)))
     rng = doc["ranges"]["land_cover"]
     assert rng["shape"] == list(data.shape) and rng["dataType"] == "integer"
     expected = [None if v == 255 else v for v in data.ravel().tolist()]
@@ -237,3 +275,24 @@ def test_query_forms_of_real_clients():
 
 def test_identity_transform_is_north_up(corine):
     assert corine.transform == Affine(100, 0, 4036000, 0, -100, 2633300)
+
+
+def test_preview_parameters_name_one_year_each_and_bound_the_width(corine, corine_store):
+    args = {"subset": ['X(4040000:4045000),time("2005-01-01":"2013-01-01")'], "f": ["html"]}
+    plan = make_plan(corine, reader.years(corine_store), parse_query(args), 10**12)
+    assert plan.years == (2006, 2012)
+    preview = page.preview_args(args, plan)
+    assert preview == {"subset": ["X(4040000:4045000)"], "width": ["50"]}
+    html = page.render(corine, plan, args, preview, 10**8)
+    for year in plan.years:  # each preview plans alone
+        one = make_plan(
+            corine,
+            reader.years(corine_store),
+            parse_query({**preview, "datetime": [str(year)]}),
+            10**8,
+        )
+        assert one.years == (year,) and one.grid.width == 50
+        assert f"datetime={year}&amp;f=png" in html
+    assert all(c.label in html for c in corine.legend)
+    sized = page.preview_args({"width": ["4000"], "datetime": ["2006"]}, plan)
+    assert sized == {"width": ["4000"]}  # the asked size is kept

@@ -370,3 +370,10 @@ def test_openapi_describes_the_job_endpoints(base_url):
     r = execute(base_url, "sleep", {"seconds": 5}, prefer="respond-async")
     dismissed = requests.delete(f"{base_url}/jobs/{r.json()['jobID']}", timeout=30)
     assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
+
+
+def test_openapi_execution_responses_are_openapi_30_schemas(base_url):
+    document = requests.get(f"{base_url}/openapi?f=json", timeout=30).json()
+    text = json.dumps({k: v for k, v in document["paths"].items() if k.endswith("/execution")})
+    assert "contentEncoding" not in text and "contentMediaType" not in text
+    assert '"format": "binary"' in text  # the COG / GeoPackage outputs
