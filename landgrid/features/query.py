@@ -59,7 +59,10 @@ def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo) -> Expr:
 
 
 def datetime_condition(info: TableInfo, start: str | None, end: str | None) -> Expr:
-    """Features whose instant (or [start, end] interval) meets the requested one."""
+    """Features whose instant (or [start, end] interval) meets the requested one.
+
+    Features without a time never do, also when both bounds are open (QGIS sends
+    ``0000-01-01T00:00:00Z/..`` for "any time")."""
     first = info.table.c[info.product.time_column]  # type: ignore[index]
     last = info.table.c[info.product.time_end_column] if info.product.time_end_column else first
     conditions = []
@@ -67,6 +70,8 @@ def datetime_condition(info: TableInfo, start: str | None, end: str | None) -> E
         conditions.append(first <= _time(end, end_of_day=True))
     if start is not None:
         conditions.append(last >= _time(start))
+    if not conditions:
+        conditions = [first.is_not(None), last.is_not(None)]
     return sa.and_(*conditions)
 
 

@@ -89,6 +89,26 @@ def test_keyset_paging_walks_every_row_once(stores):
             assert back.features == expected.features, sortby
 
 
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("0000-01-01T00:00:00Z/..", {"København", "Berlin", "Athens"}),  # QGIS's "any time"
+        ("../2022-01-01T00:00:00Z", {"København"}),
+        ("2022-04-16", {"København", "Berlin", "Athens"}),
+        ("2022-04-16T10:14:00Z", {"København", "Berlin"}),
+        ("2022-12-17/..", {"Berlin"}),
+        ("0000-01-01T00:00:00Z/2021-12-31T23:59:59Z", {"København"}),
+        ("2024-02-23T00:00:00Z/2030-01-01T00:00:00Z", set()),
+    ],
+)
+def test_datetime_meets_the_start_end_interval(stores, value, names):
+    """Three places carry a start/end interval (the other 240 none: never matched)."""
+    features = fetch(
+        stores["ne_110m_populated_places_simple"], {"datetime": value, "limit": "1000"}
+    )
+    assert {f["properties"]["name"] for f in features} == names
+
+
 def test_numbermatched_only_when_cheap_or_asked(stores):
     store = stores["ne_110m_admin_0_countries"]
     info, req = store.parse({"limit": "10"})
