@@ -87,7 +87,23 @@ def _time(value: str, end_of_day: bool = False) -> Expr:
 def feature_json(
     info: TableInfo, crs: CrsInfo, properties: list[str] | None, skip_geometry: bool, digits: int
 ) -> Expr:
-    """One feature as GeoJSON text, in the output CRS and its axis order."""
+    """One feature as GeoJSON text, in the output CRS and its axis order.
+
+    Building this expression (a literal and a column per property) costs more than the
+    rest of a page request in Python, so it is kept with the table description, for a few
+    dozen shapes of output at most."""
+    key = (crs.uri, None if properties is None else tuple(properties), skip_geometry, digits)
+    expression = info.expressions.get(key)
+    if expression is None:
+        expression = _feature_json(info, crs, properties, skip_geometry, digits)
+        if len(info.expressions) < 64:
+            info.expressions[key] = expression
+    return expression
+
+
+def _feature_json(
+    info: TableInfo, crs: CrsInfo, properties: list[str] | None, skip_geometry: bool, digits: int
+) -> Expr:
     names = info.property_names if properties is None else properties
 
     def pairs(chunk: list[str]) -> list[Expr]:

@@ -7,9 +7,11 @@ import unicodedata
 
 import pytest
 
+from landgrid.db import engine
 from landgrid.features.errors import InvalidParameter
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore
+from landgrid.features.table import forget
 
 from .ats import ERRATA, params
 
@@ -179,3 +181,21 @@ def test_bad_input_is_invalid_parameter(stores, args):
     with pytest.raises(InvalidParameter):
         info, req = store.parse(args)
         store.items(info, req)
+
+
+def test_a_read_survives_a_dead_pooled_connection(cql2_products, database):
+    """Reads skip the per-checkout ping (a round trip per request): a pooled connection
+    killed under them (a database restart) costs one retry, never an error."""
+    store = FeatureStore(
+        database,
+        cql2_products["ne_110m_admin_0_countries"],
+        FeatureSettings(pool_size=1, max_overflow=0, statement_timeout_ms=14999),
+    )
+    for _ in range(2):  # once with the description cached, once with it read afresh
+        with store.reader.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine(database).connect() as admin:
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid}, 10000)").scalar()
+        info, req = store.parse({"limit": "5"})
+        assert len(store.items(info, req).features) == 5
+        forget(store.product)
