@@ -194,7 +194,7 @@ def _items_html(store: FeatureStore, collection_id: str, url: str) -> Response:
         {
             "rel": "collection",
             "type": "application/json",
-            "title": api_.config["resources"][collection_id]["title"],
+            "title": store.product.title,
             "href": url.rsplit("/", 1)[0],
         },
     ]
