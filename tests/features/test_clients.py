@@ -104,7 +104,7 @@ def qgis_python() -> str:
     ],
 )
 def test_qgis_loads_the_layer_reads_every_feature_and_filters_an_extent(
-    qgis_python, features_url, database, collection, table, key, box
+    qgis_python, features_url, settings, database, collection, table, key, box
 ):
     """QGIS 3.22 headless (its OAPIF provider, as "Add WFS / OGC API - Features layer"):
     the layer is valid, reads as many features as the table holds, and an extent request
@@ -150,6 +150,11 @@ def test_qgis_loads_the_layer_reads_every_feature_and_filters_an_extent(
     if key != "-":
         names = sorted(str(f["properties"][key]) for f in served["features"])
         assert seen["extent_keys"] == names
+    access_log = (settings.data_dir / "logs" / "web.log").read_text(errors="replace")
+    assert any(
+        f"/collections/{collection}/items?" in line and "bbox=" in line and "QGIS/" in line
+        for line in access_log.splitlines()
+    ), "QGIS did not send the extent to the server"
 
 
 def test_owslib_features(features_url):
