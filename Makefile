@@ -7,7 +7,8 @@ setup:
 serve: setup
 	.venv/bin/landgrid serve
 
-test: setup
+test:
+	@bash scripts/setup.sh --test
 	.venv/bin/pytest
 
 lint: setup

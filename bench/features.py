@@ -9,7 +9,14 @@ pygeoapi's PostgreSQL provider under the same gunicorn settings, and times, per 
 
 - ``ours``: our /items endpoint (DB-built GeoJSON, keyset cursor for the deep page);
 - ``stock``: pygeoapi 0.24's PostgreSQL provider with its defaults (OFFSET paging, count);
-- ``raw``: the single SQL statement that produces the same GeoJSON page (the practical limit).
+- ``raw``: the single SQL statement that produces the same GeoJSON page (the practical limit),
+  run in this process;
+- ``raw+http``: that statement behind HTTP: a bare WSGI app (``bench/raw_wsgi.py``) under
+  the same gunicorn settings, one autocommit connection per thread.
+
+It also prints the HTTP floor (the bare app returning a constant, and our whole request
+path without a query: ``limit=0``, answered 400), so ``ours/raw`` can be read: on small
+pages most of our time is that floor, which no query avoids. HTTP clients keep alive.
 
 Prints medians, requests/s and ratios. Compare ratios; the machine is shared and noisy.
 """
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import shutil
 import statistics
 import subprocess
@@ -136,14 +144,45 @@ def stock_server(stack: Stack, settings: Settings, port: int) -> None:
             "pygeoapi.flask_app:APP",
         ],
     )
+    wait_http(f"http://127.0.0.1:{port}/", "stock pygeoapi")
+
+
+def raw_server(stack: Stack, port: int, statements: list[str]) -> None:
+    """``bench/raw_wsgi.py`` under gunicorn with our web app's settings."""
+    sql_path = stack.settings.data_dir / "raw-sql.json"
+    sql_path.write_text(json.dumps(statements))
+    s = stack.settings
+    stack.spawn(
+        "raw-web",
+        [
+            str(stack.bin / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(s.web_workers),
+            "--threads",
+            str(s.web_threads),
+            "--access-logfile",
+            "-",
+            "--pythonpath",
+            str(Path(__file__).resolve().parent),
+            "raw_wsgi:app",
+        ],
+        extra_env={"BENCH_SQL": str(sql_path)},
+    )
+    wait_http(f"http://127.0.0.1:{port}/floor", "the raw WSGI app")
+
+
+def wait_http(url: str, what: str) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/", timeout=2).ok:
+            if requests.get(url, timeout=2).ok:
                 return
         except requests.RequestException:
-            time.sleep(0.5)
-    raise RuntimeError("stock pygeoapi did not start")
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{what} did not start")
 
 
 def raw_sql(limit: int, where: str = "TRUE", order_from: int | None = None) -> str:
@@ -158,13 +197,21 @@ def raw_sql(limit: int, where: str = "TRUE", order_from: int | None = None) -> s
 
 
 def timed(fn, repeat: int) -> float:
-    fn()  # warm up
-    samples = []
+    return timed_together([fn], repeat)[0]
+
+
+def timed_together(fns: list, repeat: int) -> list[float]:
+    """Medians of several contenders timed in turn, round after round, so that the load of
+    a shared machine falls on all of them alike and their ratios stay readable."""
+    for fn in fns:
+        fn()  # warm up
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for fn, times in zip(fns, samples, strict=True):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    return [statistics.median(times) for times in samples]
 
 
 def main() -> None:
@@ -175,7 +222,7 @@ def main() -> None:
     total = args.side**2
     base_dir = Path(tempfile.mkdtemp(prefix="landgrid-bench-"))
     base_dir.chmod(0o755)
-    port, stock_port = free_port(), free_port()
+    port, stock_port, raw_port = free_port(), free_port(), free_port()
     settings = Settings(
         data_dir=base_dir / "var",
         pg_port=free_port(),
@@ -229,30 +276,51 @@ def main() -> None:
                 raw_sql(100, order_from=deep_id),
             ),
         ]
-        print(
-            f"\n{'query':32}{'ours ms':>9}{'stock ms':>10}{'raw ms':>8}"
-            f"{'ours/raw':>10}{'stock/ours':>11}{'ours req/s':>11}"
+        raw_server(stack, raw_port, [sql for *_, sql in cases])
+        raw_http = f"http://127.0.0.1:{raw_port}"
+        ours_http, stock_http, bare_http = (requests.Session() for _ in range(3))
+
+        def get(session: requests.Session, url: str, params: dict | None = None) -> None:
+            session.get(url, params=params, timeout=300).raise_for_status()
+
+        # our whole request path (auth hook, routing, parsing, OGC exception) but no query
+        floor, our_floor = timed_together(
+            [
+                lambda: get(bare_http, f"{raw_http}/floor"),
+                lambda: ours_http.get(ours, params={"limit": 0}, timeout=60),
+            ],
+            args.repeat * 4,
         )
-        results = {}
-        for name, ours_params, stock_params, sql in cases:
-            mine = timed(
-                lambda p=ours_params: requests.get(ours, params=p, timeout=120).raise_for_status(),
-                args.repeat,
-            )
+        print(
+            f"\nHTTP floor: bare WSGI app under the same gunicorn {floor * 1e3:.1f} ms;"
+            f" our app without a query (limit=0 -> 400) {our_floor * 1e3:.1f} ms"
+        )
+        print(
+            f"\n{'query':32}{'ours ms':>9}{'stock ms':>10}{'raw ms':>8}{'raw+http':>10}"
+            f"{'ours/raw':>10}{'ours/raw+http':>15}{'stock/ours':>11}{'ours req/s':>11}"
+        )
+        for index, (name, ours_params, stock_params, sql) in enumerate(cases):
             theirs = timed(
-                lambda p=stock_params: requests.get(
-                    stock, params=p, timeout=300
-                ).raise_for_status(),
-                max(3, args.repeat // 3),
+                lambda p=stock_params: get(stock_http, stock, p), max(3, args.repeat // 3)
             )
             with db.connect() as conn:
-                raw = timed(lambda s=sql: conn.exec_driver_sql(s).scalar(), args.repeat)
-            results[name] = mine
+                mine, raw, over_http = timed_together(
+                    [
+                        lambda p=ours_params: get(ours_http, ours, p),
+                        lambda s=sql: conn.exec_driver_sql(s).scalar(),
+                        lambda i=index: get(bare_http, f"{raw_http}/raw/{i}"),
+                    ],
+                    args.repeat,
+                )
             print(
                 f"{name:32}{mine * 1e3:9.1f}{theirs * 1e3:10.1f}{raw * 1e3:8.1f}"
-                f"{mine / raw:10.2f}{theirs / mine:11.1f}{1 / mine:11.0f}"
+                f"{over_http * 1e3:10.1f}{mine / raw:10.2f}{mine / over_http:15.2f}"
+                f"{theirs / mine:11.1f}{1 / mine:11.0f}"
             )
-        first, deep = results["limit=100"], results[f"deep page ({DEEP:.0%}), limit=100"]
+        first, deep = timed_together(
+            [lambda: get(ours_http, ours, cases[0][1]), lambda: get(ours_http, ours, cases[-1][1])],
+            args.repeat * 2,
+        )
         print(f"\ndeep page / first page (ours): {deep / first:.2f} (goal <= 1.2)")
     finally:
         stack.stop()

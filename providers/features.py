@@ -1,9 +1,10 @@
 """pygeoapi feature provider over ``landgrid.features``: a thin adapter.
 
-JSON requests for our vector products are answered by ``landgrid.features.routes`` before
-pygeoapi sees them; pygeoapi still uses this provider for collection metadata, the OpenAPI
-document and its HTML pages. The product definition travels in the provider definition
-(written by ``landgrid.resources``), so nothing is read from files per request.
+Item requests (JSON and HTML pages) for our vector products are answered by
+``landgrid.features.routes`` before pygeoapi sees them; pygeoapi still uses this provider
+for collection metadata, the OpenAPI document and single items as HTML. The product
+definition travels in the provider definition (written by ``landgrid.resources``), so
+nothing is read from files per request.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class PostGISFeatureProvider(BaseProvider):
         skip_geometry: bool = False,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """pygeoapi's HTML pages; they page by offset, so only those use OFFSET."""
+        """Only reached when pygeoapi itself queries (our routes answer JSON and HTML
+        pages by cursor); pygeoapi pages by offset, so only this path uses OFFSET."""
         args: dict[str, str] = {"limit": str(limit)}
         if bbox:
             args["bbox"] = ",".join(str(v) for v in bbox)

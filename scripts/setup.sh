@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Landgrid needs, from nothing: system packages (PostgreSQL + PostGIS,
-# GDAL tools), a Python >= 3.12, uv, and the locked Python environment in .venv.
+# GDAL tools; with --test also QGIS's Python bindings for a client test), a Python >= 3.12,
+# uv, and the locked Python environment in .venv.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     die "missing system packages: ${missing[*]}. On Debian/Ubuntu run as root:
     apt-get install postgresql postgresql-15-postgis-3 gdal-bin   (use your PostgreSQL major version)
 or set DATABASE_URL to a PostgreSQL server with PostGIS."
+  fi
+fi
+# With --test (make test): QGIS 3.22 for the headless client test (the system python3's
+# bindings; Qt's offscreen platform comes with them). Without it that one test is skipped.
+if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing system packages: python3-qgis (QGIS client test)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq python3-qgis >/dev/null ||
+      say "could not install python3-qgis: the QGIS client test will be skipped"
+  else
+    say "python3-qgis not installed: the QGIS client test will be skipped (apt-get install python3-qgis)"
   fi
 fi
 

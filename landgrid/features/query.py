@@ -59,7 +59,10 @@ def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo) -> Expr:
 
 
 def datetime_condition(info: TableInfo, start: str | None, end: str | None) -> Expr:
-    """Features whose instant (or [start, end] interval) meets the requested one."""
+    """Features whose instant (or [start, end] interval) meets the requested one.
+
+    Features without a time never do, also when both bounds are open (QGIS sends
+    ``0000-01-01T00:00:00Z/..`` for "any time")."""
     first = info.table.c[info.product.time_column]  # type: ignore[index]
     last = info.table.c[info.product.time_end_column] if info.product.time_end_column else first
     conditions = []
@@ -67,6 +70,8 @@ def datetime_condition(info: TableInfo, start: str | None, end: str | None) -> E
         conditions.append(first <= _time(end, end_of_day=True))
     if start is not None:
         conditions.append(last >= _time(start))
+    if not conditions:
+        conditions = [first.is_not(None), last.is_not(None)]
     return sa.and_(*conditions)
 
 
@@ -82,7 +87,23 @@ def _time(value: str, end_of_day: bool = False) -> Expr:
 def feature_json(
     info: TableInfo, crs: CrsInfo, properties: list[str] | None, skip_geometry: bool, digits: int
 ) -> Expr:
-    """One feature as GeoJSON text, in the output CRS and its axis order."""
+    """One feature as GeoJSON text, in the output CRS and its axis order.
+
+    Building this expression (a literal and a column per property) costs more than the
+    rest of a page request in Python, so it is kept with the table description, for a few
+    dozen shapes of output at most."""
+    key = (crs.uri, None if properties is None else tuple(properties), skip_geometry, digits)
+    expression = info.expressions.get(key)
+    if expression is None:
+        expression = _feature_json(info, crs, properties, skip_geometry, digits)
+        if len(info.expressions) < 64:
+            info.expressions[key] = expression
+    return expression
+
+
+def _feature_json(
+    info: TableInfo, crs: CrsInfo, properties: list[str] | None, skip_geometry: bool, digits: int
+) -> Expr:
     names = info.property_names if properties is None else properties
 
     def pairs(chunk: list[str]) -> list[Expr]:

@@ -3,8 +3,9 @@
 pygeoapi's itemtypes API cannot send ``Content-Crs``, take a CQL2 POST body, emit cursor
 links or answer bad input with 400 rather than 500 (design.md §5/§6), so these routes
 answer for our vector products in front of pygeoapi's blueprint, and so do the Part 4
-transactions (``landgrid.features.editor``). HTML and other collections are handed to
-pygeoapi's own views unchanged.
+transactions (``landgrid.features.editor``). HTML pages of items are pygeoapi's template
+filled here, so that they page by cursor too; other HTML and other collections are handed
+to pygeoapi's own views unchanged.
 """
 
 from __future__ import annotations
@@ -104,8 +105,12 @@ def features_blueprint(
             )
             location = f"{base}/collections/{collection_id}/items/{new_id}"
             return Response(status=201, headers={"Location": location})
-        if store is None or _wants_html():
+        if store is None:
             return _pygeoapi("collection_items", collection_id)
+        if _wants_html():
+            if request.method != "GET":
+                return _pygeoapi("collection_items", collection_id)
+            return _items_html(store, collection_id, f"{base}/collections/{collection_id}/items")
         body_filter, body_lang = _body_filter() if is_filter_post else (None, None)
         info, req = store.parse(request.args, body_filter, body_lang)
         page = store.items(info, req)
@@ -162,6 +167,65 @@ def features_blueprint(
     return bp
 
 
+def _items_html(store: FeatureStore, collection_id: str, url: str) -> Response:
+    """A page of items as pygeoapi's HTML template, but paged by the same keyset cursors
+    as the JSON (pygeoapi's own view pages by OFFSET, which reads and discards every
+    earlier row). The template shows "Prev" only when ``offset`` > 0: it gets 1 when
+    there is a previous page."""
+    from pygeoapi.flask_app import api_
+    from pygeoapi.util import render_j2_template
+
+    info, req = store.parse(request.args)
+    page = store.items(info, req)
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "f")}
+    html = {**args, "f": "html"}
+    links = [
+        {
+            "rel": "self",
+            "type": "text/html",
+            "href": f"{url}?{urlencode(html | _cursor(request.args))}",
+        },
+        {
+            "rel": "alternate",
+            "type": GEOJSON,
+            "title": "this page as GeoJSON",
+            "href": f"{url}?{urlencode({**args, 'f': 'json'} | _cursor(request.args))}",
+        },
+        {
+            "rel": "collection",
+            "type": "application/json",
+            "title": store.product.title,
+            "href": url.rsplit("/", 1)[0],
+        },
+    ]
+    for rel, token in (("prev", page.prev), ("next", page.next)):
+        if token:
+            links.append(
+                {
+                    "rel": rel,
+                    "type": "text/html",
+                    "href": f"{url}?{urlencode(html | {'cursor': token})}",
+                }
+            )
+    content = page.feature_collection() | {
+        "links": links,
+        "itemtype": "feature",
+        "items_path": url,
+        "dataset_path": url.rsplit("/", 1)[0],
+        "collections_path": url.rsplit("/", 2)[0],
+        "offset": 1 if page.prev else 0,
+        "id_field": store.product.id_column,
+    }
+    body = render_j2_template(
+        api_.tpl_config,
+        api_.get_dataset_templates(collection_id),
+        "collections/items/index.html",
+        content,
+        api_.default_locale,
+    )
+    return Response(body, 200, mimetype="text/html")
+
+
 def _identity() -> str:
     return g.get("identity", "anonymous")
 
@@ -205,7 +269,7 @@ def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response
             "rel": "alternate",
             "type": "text/html",
             "title": "this page as HTML",
-            "href": f"{url}?{urlencode({**args, 'f': 'html'})}",
+            "href": f"{url}?{urlencode({**args, 'f': 'html'} | _cursor(request.args))}",
         },
         {
             "rel": "collection",

@@ -8,11 +8,11 @@ cancelled one (statement timeout) a 503, anything else stays a server error.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -26,6 +26,7 @@ from landgrid.features.query import count_select, item_select, items_select
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.table import TableInfo, describe
 
+T = TypeVar("T")
 SCHEMA_TYPES = {
     "integer": {"type": "integer"},
     "number": {"type": "number"},
@@ -37,16 +38,25 @@ SCHEMA_TYPES = {
 
 
 @cache
-def features_engine(url: str, pool_size: int, max_overflow: int, timeout_ms: int) -> sa.Engine:
-    """One pool per web worker, sized by configuration; every session has the statement
-    timeout and UTC, so timestamps serialise the same whatever the server's zone."""
+def features_engine(
+    url: str, pool_size: int, max_overflow: int, timeout_ms: int, autocommit: bool = False
+) -> sa.Engine:
+    """One pool per web worker (and mode), sized by configuration; every session has the
+    statement timeout and UTC, so timestamps serialise the same whatever the server's zone.
+
+    Reads use an ``autocommit`` pool without pre-ping: each read is a single statement, and
+    in a transaction psycopg2 would send ``BEGIN`` before it and SQLAlchemy a ``ROLLBACK``
+    when the connection goes back to the pool; a ping is one more round trip per request.
+    A read on a dead pooled connection is retried instead (``FeatureStore._retrying``).
+    Writes (Part 4) use the transactional, pinged pool."""
     return sa.create_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=not autocommit,
         pool_recycle=1800,
         connect_args={"options": f"-c statement_timeout={timeout_ms} -c TimeZone=UTC"},
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
 
@@ -89,13 +99,23 @@ class FeatureStore:
     def __init__(self, url: str, product: VectorProduct, settings: FeatureSettings) -> None:
         self.product = product
         self.settings = settings
-        self.engine = features_engine(
-            url, settings.pool_size, settings.max_overflow, settings.statement_timeout_ms
-        )
+        pool = (url, settings.pool_size, settings.max_overflow, settings.statement_timeout_ms)
+        self.engine = features_engine(*pool)  # transactions (the editor)
+        self.reader = features_engine(*pool, autocommit=True)
+
+    def _retrying(self, read: Callable[[], T]) -> T:
+        """A read, once more if its pooled connection was dead (the database restarted):
+        SQLAlchemy then invalidates the pool, and reads are safe to repeat."""
+        try:
+            return read()
+        except DBAPIError as e:
+            if not e.connection_invalidated:
+                raise
+            return read()
 
     def info(self) -> TableInfo:
-        with self.engine.connect() as conn:
-            return describe(conn, self.product)
+        with translate_db_errors():
+            return self._retrying(lambda: describe(self.reader, self.product))
 
     def parse(
         self,
@@ -108,7 +128,11 @@ class FeatureStore:
 
     def items(self, info: TableInfo, req: ItemsRequest) -> Page:
         query, nkeys = items_select(info, req, self.settings.coordinate_digits)
-        with translate_db_errors(), self.engine.connect() as conn:
+        with translate_db_errors():
+            return self._retrying(lambda: self._page(info, req, query, nkeys))
+
+    def _page(self, info: TableInfo, req: ItemsRequest, query: sa.Select, nkeys: int) -> Page:
+        with self.reader.connect() as conn:
             rows = conn.execute(query).all()
             more = len(rows) > req.limit
             rows = rows[: req.limit]
@@ -139,10 +163,14 @@ class FeatureStore:
             if not identifier.lstrip("-").isdigit() or abs(int(identifier)) >= 2**63:
                 raise NotFound(f"feature {identifier!r} not found")
             value = int(identifier)
-        with translate_db_errors(), self.engine.connect() as conn:
-            text = conn.execute(
-                item_select(info, value, out, self.settings.coordinate_digits)
-            ).scalar()
+        query = item_select(info, value, out, self.settings.coordinate_digits)
+
+        def read() -> str | None:
+            with self.reader.connect() as conn:
+                return conn.execute(query).scalar()
+
+        with translate_db_errors():
+            text = self._retrying(read)
         if text is None:
             raise NotFound(f"feature {identifier!r} not found")
         return text, out

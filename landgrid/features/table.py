@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.types import NullType, TypeEngine
@@ -63,6 +63,8 @@ class TableInfo:
     geometry_type: str
     table: sa.Table
     has_unaccent: bool
+    # expressions built from this description, reused by requests (see query.feature_json)
+    expressions: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> sa.ColumnElement:
@@ -88,13 +90,19 @@ _lock = threading.Lock()
 TTL = 60.0
 
 
-def describe(conn: sa.Connection, product: VectorProduct) -> TableInfo:
-    key = (str(conn.engine.url), product.model_dump_json())
+def describe(source: sa.Connection | sa.Engine, product: VectorProduct) -> TableInfo:
+    """The cached description; given an engine, a connection is taken only on a miss."""
+    engine = source if isinstance(source, sa.Engine) else source.engine
+    key = (engine.url.render_as_string(), product.model_dump_json())
     with _lock:
         hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < TTL:
         return hit[1]
-    info = _describe(conn, product)
+    if isinstance(source, sa.Engine):
+        with source.connect() as conn:
+            info = _describe(conn, product)
+    else:
+        info = _describe(source, product)
     with _lock:
         _cache[key] = (time.monotonic(), info)
     return info

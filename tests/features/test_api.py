@@ -4,6 +4,8 @@ links, CRS headers, queryables, OGC exceptions for bad input."""
 from __future__ import annotations
 
 import json
+import re
+from html import unescape as html_unescape
 
 import pytest
 import requests
@@ -86,6 +88,33 @@ def test_items_paging_links_visit_every_feature(features_url, http):
     assert pages == 5 and len(ids) == len(set(ids)) == 243
     prev = [link["href"] for link in body["links"] if link["rel"] == "prev"]
     assert len(http.get(prev[0], timeout=30).json()["features"]) == 50
+
+
+def test_html_pages_follow_the_same_cursors(features_url, http):
+    """The HTML items pages (pygeoapi's template) page by keyset cursor, not OFFSET."""
+    url = items_url(features_url, "ne_110m_populated_places_simple")
+    r = http.get(url, params={"f": "html", "limit": 100, "sortby": "-pop_max"}, timeout=30)
+    ids: list[str] = []
+    pages = []
+    while True:
+        assert r.status_code == 200, r.text
+        assert r.headers["Content-Type"].startswith("text/html")
+        assert "offset=" not in r.text
+        ids += re.findall(r'href="[^"]*/items/(\d+)"', r.text)
+        pages.append(r.text)
+        nxt = re.findall(r'<a role="button" href="([^"]+)">Next</a>', r.text)
+        if not nxt:
+            break
+        r = http.get(html_unescape(nxt[0]), timeout=30)
+    assert len(pages) == 3 and len(ids) == len(set(ids)) == 243
+    assert ">Prev</a>" not in pages[0] and ">Prev</a>" in pages[1]
+    json_ids = [
+        str(f["id"])
+        for f in http.get(url, params={"limit": 100, "sortby": "-pop_max"}, timeout=30).json()[
+            "features"
+        ]
+    ]
+    assert ids[:100] == json_ids
 
 
 def test_crs_parameter_sets_content_crs_and_axis_order(features_url, http):

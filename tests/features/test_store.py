@@ -7,9 +7,11 @@ import unicodedata
 
 import pytest
 
+from landgrid.db import engine
 from landgrid.features.errors import InvalidParameter
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore
+from landgrid.features.table import forget
 
 from .ats import ERRATA, params
 
@@ -89,6 +91,26 @@ def test_keyset_paging_walks_every_row_once(stores):
             assert back.features == expected.features, sortby
 
 
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("0000-01-01T00:00:00Z/..", {"København", "Berlin", "Athens"}),  # QGIS's "any time"
+        ("../2022-01-01T00:00:00Z", {"København"}),
+        ("2022-04-16", {"København", "Berlin", "Athens"}),
+        ("2022-04-16T10:14:00Z", {"København", "Berlin"}),
+        ("2022-12-17/..", {"Berlin"}),
+        ("0000-01-01T00:00:00Z/2021-12-31T23:59:59Z", {"København"}),
+        ("2024-02-23T00:00:00Z/2030-01-01T00:00:00Z", set()),
+    ],
+)
+def test_datetime_meets_the_start_end_interval(stores, value, names):
+    """Three places carry a start/end interval (the other 240 none: never matched)."""
+    features = fetch(
+        stores["ne_110m_populated_places_simple"], {"datetime": value, "limit": "1000"}
+    )
+    assert {f["properties"]["name"] for f in features} == names
+
+
 def test_numbermatched_only_when_cheap_or_asked(stores):
     store = stores["ne_110m_admin_0_countries"]
     info, req = store.parse({"limit": "10"})
@@ -159,3 +181,21 @@ def test_bad_input_is_invalid_parameter(stores, args):
     with pytest.raises(InvalidParameter):
         info, req = store.parse(args)
         store.items(info, req)
+
+
+def test_a_read_survives_a_dead_pooled_connection(cql2_products, database):
+    """Reads skip the per-checkout ping (a round trip per request): a pooled connection
+    killed under them (a database restart) costs one retry, never an error."""
+    store = FeatureStore(
+        database,
+        cql2_products["ne_110m_admin_0_countries"],
+        FeatureSettings(pool_size=1, max_overflow=0, statement_timeout_ms=14999),
+    )
+    for _ in range(2):  # once with the description cached, once with it read afresh
+        with store.reader.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine(database).connect() as admin:
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid}, 10000)").scalar()
+        info, req = store.parse({"limit": "5"})
+        assert len(store.items(info, req).features) == 5
+        forget(store.product)
