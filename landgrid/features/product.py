@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,16 @@ def vector_products_dirs(settings: Settings) -> list[Path]:
 
 
 def load_vector_product(path: Path) -> VectorProduct:
+    """Parsed once per version of the file: callers (``/conformance``, job-published
+    collections) ask on every request."""
+    try:
+        return _load_version(path, path.stat().st_mtime_ns)
+    except OSError as e:
+        raise VectorProductError(f"{path}: {e}") from e
+
+
+@lru_cache(maxsize=1024)
+def _load_version(path: Path, mtime_ns: int) -> VectorProduct:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf8"))
         return VectorProduct.model_validate(raw)
