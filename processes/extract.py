@@ -12,14 +12,9 @@ from typing import Any
 
 from flows.clip import clip
 from landgrid.coverage import encode
-from processes.aoi import AOI_INPUTS, aoi_in_product, parse_crs
+from processes.aoi import AOI_INPUTS, parse_crs
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import (
-    PRODUCT_INPUT,
-    as_list,
-    source,
-    year_input,
-)
+from processes.catalog import PRODUCT_INPUT, as_list, source_and_aoi, year_input
 
 FORMATS = {
     "cog": ("extract.tif", "image/tiff; application=geotiff; profile=cloud-optimized"),
@@ -97,17 +92,13 @@ class ExtractProcessor(LandgridProcessor):
         super().__init__(processor_def, PROCESS_METADATA)
 
     def validate(self, inputs: dict[str, Any]) -> None:
-        src = source(self.settings, inputs["product"], as_list(inputs["year"]))
-        aoi_in_product(inputs["aoi"], inputs.get("aoiCrs"), src.product, self.settings.aoi_max_km2)
+        source_and_aoi(self.settings, inputs, as_list(inputs["year"]))
         if inputs.get("outputCrs"):
             parse_crs(inputs["outputCrs"], "outputCrs")
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         years = sorted(set(as_list(inputs["year"])))
-        src = source(self.settings, inputs["product"], years)
-        aoi = aoi_in_product(
-            inputs["aoi"], inputs.get("aoiCrs"), src.product, self.settings.aoi_max_km2
-        )
+        src, aoi = source_and_aoi(self.settings, inputs, years)
         crs = parse_crs(inputs["outputCrs"], "outputCrs") if inputs.get("outputCrs") else None
         self.report(10, "reading")
         result = clip(src, years, aoi, crs)

@@ -9,7 +9,10 @@ import io
 import pytest
 import rasterio
 import requests
+import sqlalchemy as sa
 
+from landgrid.db import engine
+from landgrid.features.product import load_vector_product
 from tests.processes.test_jobs import execute, wait_status
 
 pytestmark = pytest.mark.services
@@ -226,3 +229,22 @@ def test_the_five_processes_are_listed_and_described(base_url):
         description = requests.get(f"{base_url}/processes/{process}", timeout=30).json()
         assert len(description["description"]) > 200
         assert description["inputs"] and description["outputs"]
+
+
+def test_dismissing_a_vectorize_job_drops_its_table_and_collection(base_url, settings):
+    job, r = run_async(base_url, "vectorize", {"product": PRODUCT, "year": 2018, "aoi": BOX})
+    assert job["status"] == "successful", job
+    collection = r.json()["collection"]
+    definitions = settings.data_dir / "vector-products"
+
+    def published() -> tuple[bool, bool]:
+        with engine(settings.db_url()).connect() as conn:
+            table = conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": collection["table"]})
+        ids = [load_vector_product(p).id for p in definitions.glob("*.yml")]
+        return table.scalar() is not None, collection["id"] in ids
+
+    assert published() == (True, True)
+    gone = requests.delete(f"{base_url}/jobs/{job['jobID']}", timeout=30)
+    assert gone.status_code == 200 and gone.json()["status"] == "dismissed"
+    assert published() == (False, False)
+    assert requests.delete(f"{base_url}/jobs/{job['jobID']}", timeout=30).status_code == 404
