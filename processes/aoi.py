@@ -104,6 +104,27 @@ def parse_aoi(
     return geometry(value, name), parse_crs(crs_value, name)
 
 
+def checked_aoi(
+    value: dict[str, Any], crs_value: str | None, max_km2: float, name: str = "aoi"
+) -> tuple[BaseGeometry, CRS]:
+    """(geometry, its CRS) of an AOI input within the size limit."""
+    geom, crs = parse_aoi(value, crs_value, name)
+    km2 = area_km2(geom, crs)
+    if km2 > max_km2:
+        raise InvalidParameterValue(
+            f"input '{name}': the area of interest is {km2:,.1f} km2 (equal-area EPSG:6933), "
+            f"over the limit of {max_km2:,.1f} km2"
+        )
+    return geom, crs
+
+
+def project_aoi(geom: BaseGeometry, crs: CRS, target: CRS, name: str = "aoi") -> BaseGeometry:
+    try:
+        return project(geom, crs, target)
+    except Exception as exc:  # PROJ: a geometry outside the CRS's domain
+        raise InvalidParameterValue(f"input '{name}': cannot project to {target}") from exc
+
+
 def aoi_in_product(
     value: dict[str, Any],
     crs_value: str | None,
@@ -112,17 +133,8 @@ def aoi_in_product(
     name: str = "aoi",
 ) -> BaseGeometry:
     """The AOI in the product's CRS, cut to the product's extent, within the size limit."""
-    geom, crs = parse_aoi(value, crs_value, name)
-    km2 = area_km2(geom, crs)
-    if km2 > max_km2:
-        raise InvalidParameterValue(
-            f"input '{name}': the area of interest is {km2:,.1f} km2 (equal-area EPSG:6933), "
-            f"over the limit of {max_km2:,.1f} km2"
-        )
-    try:
-        native = project(geom, crs, product.crs)
-    except Exception as exc:  # PROJ: a geometry outside the CRS's domain
-        raise InvalidParameterValue(f"input '{name}': cannot project to {product.crs}") from exc
+    geom, crs = checked_aoi(value, crs_value, max_km2, name)
+    native = project_aoi(geom, crs, product.crs, name)
     clipped = native.intersection(box(*product.bounds))
     if clipped.is_empty or clipped.area < product.resolution**2 / 4:
         raise InvalidParameterValue(

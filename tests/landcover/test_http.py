@@ -248,3 +248,19 @@ def test_dismissing_a_vectorize_job_drops_its_table_and_collection(base_url, set
     assert gone.status_code == 200 and gone.json()["status"] == "dismissed"
     assert published() == (False, False)
     assert requests.delete(f"{base_url}/jobs/{job['jobID']}", timeout=30).status_code == 404
+
+
+def test_extract_a_vector_product_as_geopackage(base_url):
+    job, r = run_async(
+        base_url,
+        "extract",
+        {"product": f"{PRODUCT}-polygons", "aoi": BOX, "outputCrs": "EPSG:4326"},
+    )
+    assert job["status"] == "successful", job
+    results = r.json()
+    assert set(results) == {"features", "metadata"}
+    gpkg = requests.get(results["features"]["href"], timeout=30)
+    assert gpkg.headers["Content-Type"] == "application/geopackage+sqlite3"
+    assert gpkg.content[:15] == b"SQLite format 3"
+    meta = requests.get(results["metadata"]["href"], timeout=30).json()
+    assert meta["features"] > 0 and meta["crs"] == "EPSG:4326"
