@@ -94,35 +94,44 @@ def _rows(src: Source, geoms: list[BaseGeometry]) -> tuple[np.ndarray, np.ndarra
     ) / p.resolution
 
 
-def _centre(
-    counts: np.ndarray, src: Source, geoms: list[BaseGeometry], data: np.ndarray, r0: int, c0: int
-) -> None:
-    """Add the centre-in counts of ``data`` (years, rows, cols), top-left pixel (r0, c0)."""
-    r1 = r0 + data.shape[1]
-    top, bottom = _rows(src, geoms)
-    transform = src.product.transform @ Affine.translation(c0, r0)
-    for group in layers(geoms):
-        inside = np.array([i for i in group if top[i] < r1 and bottom[i] > r0])
-        if not len(inside):
-            continue
-        # labels local to the slice (1..k): bincount's size follows the zones here,
-        # not all zones, so 100,000 zones cost no more per slice than 100
-        labels = rasterize(
-            ((geoms[i], k + 1) for k, i in enumerate(inside)),
-            out_shape=data.shape[1:],
-            transform=transform,
-            fill=0,
-            dtype="int32",
-        )
-        k = len(inside)
-        keys = labels.astype(np.int64).ravel()
-        keys <<= 8  # key = zone * 256 + code, built in place
-        for y in range(data.shape[0]):
-            codes = data[y].ravel()
-            keys += codes
-            binned = np.bincount(keys, minlength=(k + 1) * 256)
-            keys -= codes
-            counts[y, inside] += binned[256 : (k + 1) * 256].reshape(k, 256)
+@dataclass
+class _Centre:
+    """Centre-in counts of a set of zones, added one slice of rows at a time."""
+
+    src: Source
+    geoms: list[BaseGeometry]
+    counts: np.ndarray  # (years, zones, 256)
+
+    def __post_init__(self) -> None:
+        self.top, self.bottom = _rows(self.src, self.geoms)
+        self.groups = layers(self.geoms)
+
+    def add(self, data: np.ndarray, r0: int, c0: int) -> None:
+        """Count ``data`` (years, rows, cols), whose top-left pixel is (r0, c0)."""
+        r1 = r0 + data.shape[1]
+        transform = self.src.product.transform @ Affine.translation(c0, r0)
+        for group in self.groups:
+            inside = np.array([i for i in group if self.top[i] < r1 and self.bottom[i] > r0])
+            if not len(inside):
+                continue
+            # labels local to the slice (1..k): bincount's size follows the zones here,
+            # not all zones, so 100,000 zones cost no more per slice than 100
+            labels = rasterize(
+                ((self.geoms[i], k + 1) for k, i in enumerate(inside)),
+                out_shape=data.shape[1:],
+                transform=transform,
+                fill=0,
+                dtype="int32",
+            )
+            k = len(inside)
+            keys = labels.astype(np.int64).ravel()
+            keys <<= 8  # key = zone * 256 + code, built in place
+            for y in range(data.shape[0]):
+                codes = data[y].ravel()
+                keys += codes
+                binned = np.bincount(keys, minlength=(k + 1) * 256)
+                keys -= codes
+                self.counts[y, inside] += binned[256 : (k + 1) * 256].reshape(k, 256)
 
 
 def _fraction(
@@ -175,8 +184,9 @@ def count_tile(
         _fraction(counts, src, geoms, data, r0, c0)
         return counts
     step = max(1, block_pixels // max(1, c1 - c0))
+    centre = _Centre(src, geoms, counts)
     for s in range(0, r1 - r0, step):
-        _centre(counts, src, geoms, data[:, s : s + step], r0 + s, c0)
+        centre.add(data[:, s : s + step], r0 + s, c0)
     return counts
 
 

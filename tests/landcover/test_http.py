@@ -264,3 +264,20 @@ def test_extract_a_vector_product_as_geopackage(base_url):
     assert gpkg.content[:15] == b"SQLite format 3"
     meta = requests.get(results["metadata"]["href"], timeout=30).json()
     assert meta["features"] > 0 and meta["crs"] == "EPSG:4326"
+
+
+def test_statistics_fraction_sync(base_url):
+    r = execute(
+        base_url,
+        "landcover-statistics",
+        {"product": PRODUCT, "year": 2021, "zones": ZONES, "zonesCrs": "EPSG:3035"}
+        | {"method": "fraction"},
+        response="document",
+    )
+    assert r.status_code == 200, r.text
+    stats = r.json()["statistics"]
+    assert stats["method"] == "fraction"
+    year = stats["zones"][0]["years"]["2021"]
+    # the square is pixel-aligned: every pixel fully covered, the same as centre-in
+    assert year["pixels"] == pytest.approx(200 * 200)
+    assert sum(c["area_ha"] for c in year["classes"]) == pytest.approx(400)
