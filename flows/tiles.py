@@ -28,8 +28,11 @@ from landgrid.errors import StackError
 from landgrid.settings import Settings
 
 
-def task_runner(settings: Settings) -> TaskRunner | None:
-    """The configured Prefect task runner; None for the sequential loop."""
+def task_runner(settings: Settings | None) -> TaskRunner | None:
+    """The configured Prefect task runner; None for the sequential loop (also without
+    settings: computations called directly, outside a job)."""
+    if settings is None:
+        return None
     if settings.task_runner == "thread":
         return ThreadPoolTaskRunner(max_workers=settings.task_workers)
     if settings.task_runner == "dask":
@@ -46,7 +49,7 @@ def task_runner(settings: Settings) -> TaskRunner | None:
 
 
 def run_tiles[R](
-    fn: Callable[..., R], calls: Sequence[dict[str, Any]], settings: Settings, name: str
+    fn: Callable[..., R], calls: Sequence[dict[str, Any]], settings: Settings | None, name: str
 ) -> Iterator[tuple[int, R]]:
     """``(index, fn(**calls[index]))`` for every tile, as each finishes."""
     runner = task_runner(settings) if calls else None

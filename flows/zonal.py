@@ -231,7 +231,7 @@ def class_counts(
                 }
             )
     for done, (i, partial) in enumerate(
-        run_tiles(count_tile, calls, settings or Settings(task_runner="sequential"), "tile"),
+        run_tiles(count_tile, calls, settings, "tile"),
         start=1,
     ):
         counts[:, tiles[i]] += partial
