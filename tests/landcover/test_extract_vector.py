@@ -26,6 +26,7 @@ from tests.landcover.test_extract import to_3035
 pytestmark = pytest.mark.services
 
 PRODUCT = "clc-lausanne-polygons"
+DATED = "clc-lausanne-polygons-dated"  # the same table with a time column
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,12 @@ def vector_db(corine, database):
         bbox=bbox,
     )
     write_vector_product(product, settings.data_dir / "vector-products")
+    with engine(settings.db_url()).begin() as conn:
+        conn.execute(
+            sa.text("ALTER TABLE clc_lausanne_2012 ADD COLUMN observed date DEFAULT '2012-06-30'")
+        )
+    dated = product.model_copy(update={"id": DATED, "time_column": "observed"})
+    write_vector_product(dated, settings.data_dir / "vector-products")
     return settings
 
 
@@ -100,6 +107,15 @@ def test_features_in_another_crs(vector_db, lausanne, tmp_path):
     assert 0.95 * lausanne_2056.area < total.area <= lausanne_2056.area * 1.0001
     x, y = np.array(total.centroid.coords[0])
     assert 2.5e6 < x < 2.6e6 and 1.1e6 < y < 1.2e6
+
+
+def test_year_selects_by_the_time_column(vector_db, lausanne, tmp_path):
+    inputs = {"product": DATED, "aoi": lausanne["geometry"], "aoiCrs": "EPSG:2056"}
+    every = run(ExtractProcessor, vector_db, inputs, tmp_path / "all")
+    of_2012 = run(ExtractProcessor, vector_db, inputs | {"year": 2012}, tmp_path / "2012")
+    of_2006 = run(ExtractProcessor, vector_db, inputs | {"year": [2006]}, tmp_path / "2006")
+    counts = [len(read_gpkg(o["features"].path)[1]) for o in (every, of_2012, of_2006)]
+    assert counts[0] == counts[1] > 0 and counts[2] == 0
 
 
 @pytest.mark.parametrize(
