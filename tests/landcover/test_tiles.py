@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import requests
 from prefect import flow, runtime
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
 from shapely.geometry import shape
 
 from flows.tiles import run_tiles, task_runner
@@ -33,6 +33,14 @@ def counts(settings, zones, method, progress):
         chunk_rows=4,
         method=method,
         settings=settings,
+    )
+
+
+def prefect_at(stack):
+    """The suite's Prefect server; run logs stay local (they would be flushed to the API
+    after the stack stopped, at exit)."""
+    return temporary_settings(
+        {PREFECT_API_URL: stack.settings.prefect_api, PREFECT_LOGGING_TO_API_ENABLED: False}
     )
 
 
@@ -81,7 +89,7 @@ def test_runner_tiles_are_task_runs_with_the_same_counts(
     def job() -> tuple[str, np.ndarray]:
         return str(runtime.flow_run.id), counts(threaded_settings, zones, method, progress)
 
-    with temporary_settings({PREFECT_API_URL: stack.settings.prefect_api}):
+    with prefect_at(stack):
         flow_run_id, threaded = job()
     np.testing.assert_array_equal(threaded, sequential)
     tiles = plain[-1][1]
@@ -112,6 +120,6 @@ def test_a_failing_tile_fails_the_run(stack, corine):
     def job() -> dict:
         return dict(run_tiles(tile, [{"x": x} for x in range(6)], settings, "tile"))
 
-    prefect = temporary_settings({PREFECT_API_URL: stack.settings.prefect_api})
+    prefect = prefect_at(stack)
     with prefect, pytest.raises(ValueError, match="tile 3 is broken"):
         job()
