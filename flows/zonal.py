@@ -1,10 +1,16 @@
-"""Zonal class counts on the product grid: rasterise the zones, ``numpy.bincount`` per zone.
+"""Zonal class counts on the product grid, under one of two pixel-zone rules.
 
-Rule (centre-in): a pixel belongs to a zone when its centre lies inside the zone's polygon
-(GDAL's rasterisation without ``all_touched``). Every pixel of a zone is counted in exactly
-one class (nodata and technical codes included), so a zone's class areas add up to its
-rasterised area. Overlapping zones are rasterised in separate layers, so a pixel counts
-once per zone that contains its centre.
+- ``centre`` (centre-in): a pixel belongs to a zone when its centre lies inside the zone's
+  polygon (GDAL's rasterisation without ``all_touched``), counted with one
+  ``numpy.bincount`` per slice. Overlapping zones are rasterised in separate layers, so a
+  pixel counts once per zone that contains its centre.
+- ``fraction`` (fractional coverage): a pixel counts for a zone by the exact fraction of
+  its area the polygon covers, computed by exactextract (a well-kept C++ library: exact
+  polygon/cell intersection, the reference tool for this rule); counts are then fractional.
+
+Either way every counted pixel (or fraction) falls in exactly one class, nodata and
+technical codes included, so a zone's class areas add up: to its rasterised area
+(centre), or to the polygon's area inside the product (fraction).
 
 Memory is bounded, whatever the size of the zones: the zones' window is read in row
 blocks cut on the store's chunk rows (at least one chunk row, 512 rows, so each compressed
@@ -18,18 +24,26 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import shapely
 from affine import Affine
+from exactextract import exact_extract
+from exactextract.feature import JSONFeatureSource
+from exactextract.raster import NumPyRasterSource
 from rasterio.features import rasterize
+from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from flows.tiles import run_tiles
+from landgrid.settings import Settings
 from processes.catalog import Source
 
 BLOCK_PIXELS = 4 * 1024 * 1024
 Progress = Callable[[int, int], None]
+Method = Literal["centre", "fraction"]
+METHODS: tuple[str, ...] = ("centre", "fraction")
 
 
 @dataclass(frozen=True)
@@ -71,19 +85,25 @@ def blocks(
     return list(itertools.pairwise(cuts))
 
 
+def _rows(src: Source, geoms: list[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
+    """Fractional top and bottom rows of each geometry on the product grid."""
+    p = src.product
+    bounds = shapely.bounds(np.array(geoms, dtype=object))
+    return (p.extent.ymax - bounds[:, 3]) / p.resolution, (
+        p.extent.ymax - bounds[:, 1]
+    ) / p.resolution
+
+
 @dataclass
-class _Counter:
-    """Counts of a set of zones, filled one slice of rows at a time."""
+class _Centre:
+    """Centre-in counts of a set of zones, added one slice of rows at a time."""
 
     src: Source
     geoms: list[BaseGeometry]
     counts: np.ndarray  # (years, zones, 256)
 
     def __post_init__(self) -> None:
-        p = self.src.product
-        bounds = shapely.bounds(np.array(self.geoms, dtype=object))
-        self.top = (p.extent.ymax - bounds[:, 3]) / p.resolution
-        self.bottom = (p.extent.ymax - bounds[:, 1]) / p.resolution
+        self.top, self.bottom = _rows(self.src, self.geoms)
         self.groups = layers(self.geoms)
 
     def add(self, data: np.ndarray, r0: int, c0: int) -> None:
@@ -114,6 +134,62 @@ class _Counter:
                 self.counts[y, inside] += binned[256 : (k + 1) * 256].reshape(k, 256)
 
 
+def _fraction(
+    counts: np.ndarray, src: Source, geoms: list[BaseGeometry], data: np.ndarray, r0: int, c0: int
+) -> None:
+    """Add the coverage-weighted counts of ``data``: the fraction of each cell covered by a
+    polygon is intrinsic to the cell, so sums over row blocks are the whole zone's."""
+    p = src.product
+    xmin = p.extent.xmin + c0 * p.resolution
+    ymax = p.extent.ymax - r0 * p.resolution
+    extent = (xmin, ymax - data.shape[1] * p.resolution, xmin + data.shape[2] * p.resolution, ymax)
+    rasters = [NumPyRasterSource(data[y], *extent, name=f"y{y}") for y in range(data.shape[0])]
+    features = JSONFeatureSource(
+        [
+            {"type": "Feature", "id": i, "properties": {}, "geometry": mapping(g)}
+            for i, g in enumerate(geoms)
+        ]
+    )
+    for feature in exact_extract(
+        rasters, features, ["unique", "frac", "count"], include_cols=["id"]
+    ):
+        zone, props = feature["id"], feature["properties"]
+        for y in range(data.shape[0]):
+            prefix = f"y{y}_" if len(rasters) > 1 else ""
+            codes = np.asarray(props[f"{prefix}unique"], dtype=np.int64)
+            if len(codes):
+                counts[y, zone, codes] += (
+                    np.asarray(props[f"{prefix}frac"]) * props[f"{prefix}count"]
+                )
+
+
+def count_tile(
+    src: Source,
+    geoms: list[BaseGeometry],
+    years: list[int],
+    window: tuple[int, int, int, int],
+    method: Method = "centre",
+    block_pixels: int = BLOCK_PIXELS,
+) -> np.ndarray:
+    """Counts ``(years, len(geoms), 256)`` of the zones ``geoms`` in one row block.
+
+    The block is read at once (whole chunk rows: each compressed chunk decompressed once);
+    centre-in counting then runs on slices of ~``block_pixels`` (fewer cache misses).
+    """
+    r0, r1, c0, c1 = window
+    dtype = np.float64 if method == "fraction" else np.int64
+    counts = np.zeros((len(years), len(geoms), 256), dtype=dtype)
+    data = src.read(years, window)
+    if method == "fraction":
+        _fraction(counts, src, geoms, data, r0, c0)
+        return counts
+    step = max(1, block_pixels // max(1, c1 - c0))
+    centre = _Centre(src, geoms, counts)
+    for s in range(0, r1 - r0, step):
+        centre.add(data[:, s : s + step], r0 + s, c0)
+    return counts
+
+
 def class_counts(
     src: Source,
     zones: list[Zone],
@@ -121,25 +197,44 @@ def class_counts(
     progress: Progress | None = None,
     block_pixels: int = BLOCK_PIXELS,
     chunk_rows: int | None = None,
+    method: Method = "centre",
+    settings: Settings | None = None,
 ) -> np.ndarray:
-    """Pixel counts ``(years, zones, 256)``: pixels of code c in zone z for each year.
+    """Counts ``(years, zones, 256)``: pixels (``centre``: integers; ``fraction``: covered
+    pixel fractions) of code c in zone z for each year.
 
-    Reads are whole chunk rows (each compressed chunk decompressed once); counting runs on
-    slices of ~``block_pixels`` of them (smaller arrays: fewer cache misses).
+    The zones' window is cut into row blocks (the tiles); each tile counts the zones that
+    reach it, in a loop or as Prefect task runs (``settings.task_runner``, see
+    ``flows.tiles``); ``progress(done, total)`` is called once per finished tile.
     """
-    counts = np.zeros((len(years), len(zones), 256), dtype=np.int64)
+    dtype = np.float64 if method == "fraction" else np.int64
+    counts = np.zeros((len(years), len(zones), 256), dtype=dtype)
     geoms = [z.geometry for z in zones]
     window = src.window(tuple(shapely.total_bounds(np.array(geoms, dtype=object))))
     r0w, r1w, c0, c1 = window
     if r1w <= r0w or c1 <= c0:
         return counts
-    counter = _Counter(src, geoms, counts)
-    todo = blocks(window, block_pixels, chunk_rows or src.chunk_rows())
-    step = max(1, block_pixels // (c1 - c0))
-    for done, (r0, r1) in enumerate(todo, start=1):
-        data = src.read(years, (r0, r1, c0, c1))
-        for s in range(0, r1 - r0, step):
-            counter.add(data[:, s : s + step], r0 + s, c0)
+    top, bottom = _rows(src, geoms)
+    tiles, calls = [], []
+    for r0, r1 in blocks(window, block_pixels, chunk_rows or src.chunk_rows()):
+        inside = np.flatnonzero((top < r1) & (bottom > r0))
+        if len(inside):
+            tiles.append(inside)
+            calls.append(
+                {
+                    "src": src,
+                    "geoms": [geoms[i] for i in inside],
+                    "years": years,
+                    "window": (r0, r1, c0, c1),
+                    "method": method,
+                    "block_pixels": block_pixels,
+                }
+            )
+    for done, (i, partial) in enumerate(
+        run_tiles(count_tile, calls, settings, "tile"),
+        start=1,
+    ):
+        counts[:, tiles[i]] += partial
         if progress:
-            progress(done, len(todo))
+            progress(done, len(calls))
     return counts

@@ -72,6 +72,16 @@ class Settings(BaseSettings):
         description="largest area of interest of the land-cover processes (extract, "
         "change-detection, vectorize), measured in equal-area EPSG:6933",
     )
+    task_runner: Literal["sequential", "thread", "dask"] = Field(
+        default="sequential",
+        description="how a job runs its tiles: sequential (a loop, the fast path), thread "
+        "(Prefect task runs in a thread pool) or dask (Prefect task runs on a Dask cluster)",
+    )
+    task_workers: int = Field(default=4, ge=1, description="threads of the 'thread' runner")
+    dask_address: str | None = Field(
+        default=None,
+        description="scheduler of the 'dask' runner (tcp://host:8786); unset = a local cluster",
+    )
 
     env: Literal["development", "production"] = Field(
         default="development", description="production refuses to start without a provider"

@@ -17,6 +17,7 @@ from typing import Any
 
 from pygeoapi.process.base import BaseProcessor
 
+from landgrid.models import Job
 from landgrid.settings import Settings
 
 Reporter = Callable[[int, str | None], None]
@@ -48,6 +49,10 @@ class LandgridProcessor(BaseProcessor):
 
     def validate(self, inputs: dict[str, Any]) -> None:
         """Semantic checks of schema-valid inputs; raise ``InvalidParameterValue``."""
+
+    def cleanup(self, job: Job) -> None:
+        """Undo what ``job`` published outside its results folder (tables, collections):
+        called when the job is dismissed, whatever its status. Nothing by default."""
 
     def output_path(self, name: str) -> Path:
         """A file in the job's results folder (created on demand)."""

@@ -14,6 +14,7 @@ from typing import Any
 import netCDF4
 import numpy as np
 from affine import Affine
+from shapely.geometry.base import BaseGeometry
 
 from landgrid.coverage import reader
 from landgrid.coverage.plan import Grid, Plan
@@ -22,6 +23,7 @@ from landgrid.products import RasterProduct, load_products
 from landgrid.rasterstore import VARIABLE
 from landgrid.resources import product_store
 from landgrid.settings import Settings
+from processes.aoi import aoi_in_product
 
 PRODUCT_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}
 YEAR_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1900, "maximum": 2100}
@@ -90,6 +92,16 @@ def source(settings: Settings, product_id: str, years: list[int] | None = None) 
             f"input 'year': product {product_id!r} has no year {missing}; it has {list(held)}"
         )
     return Source(products[product_id], store, held)
+
+
+def source_and_aoi(
+    settings: Settings, inputs: dict[str, Any], years: list[int]
+) -> tuple[Source, BaseGeometry]:
+    """The product with these years, and the ``aoi``/``aoiCrs`` inputs in its CRS (checked:
+    inside the product, within the size limit): what every AOI process starts from."""
+    src = source(settings, inputs["product"], years)
+    aoi = aoi_in_product(inputs["aoi"], inputs.get("aoiCrs"), src.product, settings.aoi_max_km2)
+    return src, aoi
 
 
 def as_list(value: Any) -> list[Any]:

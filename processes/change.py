@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shapely.geometry.base import BaseGeometry
+
 from flows.change import MAX_TRANSITIONS, detect
 from landgrid.coverage import encode
 from landgrid.errors import InvalidParameterValue
-from processes.aoi import AOI_INPUTS, aoi_in_product
+from processes.aoi import AOI_INPUTS
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_INPUT, source, year_input
+from processes.catalog import PRODUCT_INPUT, Source, source_and_aoi, year_input
 
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 
@@ -66,14 +68,10 @@ class ChangeProcessor(LandgridProcessor):
     def __init__(self, processor_def: dict) -> None:
         super().__init__(processor_def, PROCESS_METADATA)
 
-    def _prepare(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
+    def _prepare(self, inputs: dict[str, Any]) -> tuple[Source, BaseGeometry]:
         if inputs["yearA"] == inputs["yearB"]:
             raise InvalidParameterValue("inputs 'yearA' and 'yearB' must differ")
-        src = source(self.settings, inputs["product"], [inputs["yearA"], inputs["yearB"]])
-        aoi = aoi_in_product(
-            inputs["aoi"], inputs.get("aoiCrs"), src.product, self.settings.aoi_max_km2
-        )
-        return src, aoi
+        return source_and_aoi(self.settings, inputs, [inputs["yearA"], inputs["yearB"]])
 
     def validate(self, inputs: dict[str, Any]) -> None:
         self._prepare(inputs)

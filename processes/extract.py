@@ -1,8 +1,10 @@
-"""``extract``: a product cut to an area of interest, reprojected, as a COG or netCDF file.
+"""``extract``: a product cut to an area of interest, reprojected, as a file to download.
 
-The pixels come from ``flows.clip`` (exact polygon mask, centre-in; nearest-neighbour
-reprojection); encoding reuses the coverage encoders, so an extract and a coverage response
-of the same area are the same file format with the same legend attributes.
+Raster products: the pixels come from ``flows.clip`` (exact polygon mask, centre-in;
+nearest-neighbour reprojection) as a COG or netCDF; encoding reuses the coverage encoders,
+so an extract and a coverage response of the same area are the same file format with the
+same legend attributes. Vector products: the features cut to the AOI by PostGIS
+(``flows.clip_features``), as a GeoPackage.
 """
 
 from __future__ import annotations
@@ -10,34 +12,45 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shapely.geometry import box
+
 from flows.clip import clip
+from flows.clip_features import clip_features, storage_crs
 from landgrid.coverage import encode
-from processes.aoi import AOI_INPUTS, aoi_in_product, parse_crs
+from landgrid.db import engine
+from landgrid.errors import InvalidParameterValue
+from landgrid.features.product import VectorProduct, load_vector_products, vector_products_dirs
+from landgrid.features.table import describe
+from landgrid.products import load_products
+from processes.aoi import AOI_INPUTS, area_km2, checked_aoi, parse_crs, project_aoi
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import (
-    PRODUCT_INPUT,
-    as_list,
-    source,
-    year_input,
-)
+from processes.catalog import PRODUCT_INPUT, as_list, source, source_and_aoi, year_input
 
 FORMATS = {
     "cog": ("extract.tif", "image/tiff; application=geotiff; profile=cloud-optimized"),
     "netcdf": ("extract.nc", "application/x-netcdf"),
 }
+GPKG = "application/geopackage+sqlite3"
+VECTOR_FORMATS = ("geopackage",)
 MASK_RULE = "pixels whose centre lies outside the area of interest are nodata"
 
 PROCESS_METADATA = {
     "id": "extract",
     "title": "Extract a land-cover product for an area of interest",
     "description": (
-        "Cuts one or more years of a raster product to an area of interest with the exact "
-        "polygon as mask (" + MASK_RULE + "), reprojects it (nearest neighbour, classes are "
-        "never blended) to `outputCrs` (the product's CRS by default, where the pixels are "
-        "the stored ones), and returns a Cloud-Optimized GeoTIFF (one band per year, colour "
-        "table) or a CF netCDF (time axis, flag_values/flag_meanings legend), plus a JSON "
-        "sidecar with the legend, grid and provenance. Both outputs are files served by "
-        "reference. The AOI's area (equal-area EPSG:6933) is limited by the server."
+        "Raster products: cuts one or more years (`year`, required) to an area of interest "
+        "with the exact polygon as mask (" + MASK_RULE + "), reprojects them (nearest "
+        "neighbour, classes are never blended) to `outputCrs` (the product's CRS by default, "
+        "where the pixels are the stored ones), and returns `coverage`: a Cloud-Optimized "
+        "GeoTIFF (one band per year, colour table) or a CF netCDF (time axis, "
+        "flag_values/flag_meanings legend). Vector products (Features collections of this "
+        "server): cuts the features that intersect the AOI to its polygon (parts outside are "
+        "removed), reprojected to `outputCrs` (the storage CRS by default), and returns "
+        "`features`: a GeoPackage with the collection's properties; `year` is optional and "
+        "selects features by their time (products with a time column). Both kinds add "
+        "`metadata`, a JSON sidecar (legend or properties, grid or feature count, "
+        "provenance). Outputs are files served by reference. The AOI's area (equal-area "
+        "EPSG:6933) is limited by the server."
     ),
     "version": "1.0.0",
     "keywords": ["land cover", "extract", "clip", "download", "GeoTIFF", "netCDF"],
@@ -45,7 +58,8 @@ PROCESS_METADATA = {
     "outputTransmission": ["reference"],
     "inputs": {
         "product": PRODUCT_INPUT,
-        "year": year_input("Reference year(s)", 20),
+        "year": year_input("Reference year(s) (required for raster products)", 20)
+        | {"minOccurs": 0},
         **AOI_INPUTS,
         "outputCrs": {
             "title": "Output CRS",
@@ -58,7 +72,9 @@ PROCESS_METADATA = {
             "title": "Output format",
             "minOccurs": 0,
             "maxOccurs": 1,
-            "schema": {"enum": list(FORMATS), "default": "cog"},
+            "description": "cog or netcdf for raster products (default cog), geopackage for "
+            "vector products (the default for them).",
+            "schema": {"enum": [*FORMATS, *VECTOR_FORMATS]},
         },
     },
     "outputs": {
@@ -69,6 +85,10 @@ PROCESS_METADATA = {
                 "contentEncoding": "binary",
                 "contentMediaType": FORMATS["cog"][1],
             },
+        },
+        "features": {
+            "title": "The extract of a vector product (GeoPackage)",
+            "schema": {"type": "string", "contentEncoding": "binary", "contentMediaType": GPKG},
         },
         "metadata": {
             "title": "Legend, grid and provenance",
@@ -97,21 +117,17 @@ class ExtractProcessor(LandgridProcessor):
         super().__init__(processor_def, PROCESS_METADATA)
 
     def validate(self, inputs: dict[str, Any]) -> None:
-        src = source(self.settings, inputs["product"], as_list(inputs["year"]))
-        aoi_in_product(inputs["aoi"], inputs.get("aoiCrs"), src.product, self.settings.aoi_max_km2)
-        if inputs.get("outputCrs"):
-            parse_crs(inputs["outputCrs"], "outputCrs")
+        if vector_product(self.settings, inputs["product"]) is not None:
+            self._vector_inputs(inputs)
+            return
+        self._raster_inputs(inputs)
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        years = sorted(set(as_list(inputs["year"])))
-        src = source(self.settings, inputs["product"], years)
-        aoi = aoi_in_product(
-            inputs["aoi"], inputs.get("aoiCrs"), src.product, self.settings.aoi_max_km2
-        )
-        crs = parse_crs(inputs["outputCrs"], "outputCrs") if inputs.get("outputCrs") else None
+        if vector_product(self.settings, inputs["product"]) is not None:
+            return self._run_vector(inputs)
+        years, src, aoi, crs, fmt = self._raster_inputs(inputs)
         self.report(10, "reading")
         result = clip(src, years, aoi, crs)
-        fmt = inputs.get("format") or "cog"
         name, media_type = FORMATS[fmt]
         self.report(60, f"writing {fmt}")
         encoder = encode.geotiff if fmt == "cog" else encode.netcdf
@@ -123,6 +139,79 @@ class ExtractProcessor(LandgridProcessor):
             "coverage": FileOutput(path, media_type),
             "metadata": FileOutput(meta_path, "application/json"),
         }
+
+    def _raster_inputs(self, inputs: dict[str, Any]) -> tuple:
+        if inputs.get("year") is None:
+            source(self.settings, inputs["product"])  # an unknown product says so first
+            raise InvalidParameterValue("input 'year': required for raster products")
+        fmt = inputs.get("format") or "cog"
+        if fmt not in FORMATS:
+            raise InvalidParameterValue(
+                f"input 'format': {fmt!r} is for vector products; raster products: {list(FORMATS)}"
+            )
+        years = sorted(set(as_list(inputs["year"])))
+        src, aoi = source_and_aoi(self.settings, inputs, years)
+        crs = parse_crs(inputs["outputCrs"], "outputCrs") if inputs.get("outputCrs") else None
+        return years, src, aoi, crs, fmt
+
+    def _vector_inputs(self, inputs: dict[str, Any]) -> tuple:
+        product = vector_product(self.settings, inputs["product"])
+        assert product is not None
+        fmt = inputs.get("format") or "geopackage"
+        if fmt not in VECTOR_FORMATS:
+            raise InvalidParameterValue(
+                f"input 'format': {product.id!r} is a vector product: {list(VECTOR_FORMATS)}"
+            )
+        years = sorted(set(as_list(inputs["year"]))) if inputs.get("year") is not None else []
+        if years and not product.time_column:
+            raise InvalidParameterValue(
+                f"input 'year': vector product {product.id!r} has no time to select by"
+            )
+        geom, crs = checked_aoi(inputs["aoi"], inputs.get("aoiCrs"), self.settings.aoi_max_km2)
+        lonlat = project_aoi(geom, crs, parse_crs(None, "aoiCrs"))
+        if not lonlat.intersects(box(*product.bbox)):
+            raise InvalidParameterValue(
+                f"input 'aoi': the area of interest is outside product {product.id!r} "
+                f"(extent {product.bbox} in CRS84)"
+            )
+        out = parse_crs(inputs["outputCrs"], "outputCrs") if inputs.get("outputCrs") else None
+        return product, years, geom, crs, out
+
+    def _run_vector(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        product, years, geom, crs, out = self._vector_inputs(inputs)
+        if product.owner and product.owner != self.owner:  # as for /collections: not yours
+            raise InvalidParameterValue(f"input 'product': no product {product.id!r}")
+        self.report(10, "cutting the features")
+        with engine(self.settings.db_url()).connect() as conn:
+            stored = storage_crs(describe(conn, product))
+        native = project_aoi(geom, crs, stored)
+        path = self.output_path(f"{product.id}.gpkg")
+        result = clip_features(self.settings.db_url(), product, native, out, path, years)
+        meta = {
+            "product": product.id,
+            "title": product.title,
+            "description": product.description,
+            "years": years or None,
+            "crs": (out or stored).to_string(),
+            "features": result.features,
+            "geometry_type": result.geometry_type,
+            "properties": result.properties,
+            "clip": "features intersecting the area of interest, cut to its polygon",
+            "aoi_area_km2": round(area_km2(geom, crs), 6),
+        }
+        meta_path = self.output_path("metadata.json")
+        meta_path.write_text(json.dumps(meta, indent=1))
+        return {
+            "features": FileOutput(path, GPKG),
+            "metadata": FileOutput(meta_path, "application/json"),
+        }
+
+
+def vector_product(settings: Any, product_id: str) -> VectorProduct | None:
+    """The vector product of that id, unless a raster product has it."""
+    if product_id in load_products(settings.products_dir):
+        return None
+    return load_vector_products(vector_products_dirs(settings)).get(product_id)
 
 
 def metadata(result: Any, aoi_area_m2: float) -> dict[str, Any]:

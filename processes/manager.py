@@ -37,6 +37,7 @@ from landgrid.errors import NoSuchProcess
 from landgrid.jobs import JobStore, now, start_heartbeat, this_runner
 from landgrid.models import Job
 from landgrid.settings import Settings
+from processes.base import LandgridProcessor
 from processes.flowruns import FlowRuns
 from processes.validation import ExecuteRequest
 
@@ -157,13 +158,19 @@ class PrefectManager(BaseManager):
 
     # dismissal ---------------------------------------------------------------------------
     def dismiss(self, job: Job) -> None:
-        """Cancel the Prefect run, mark the job dismissed, remove its results."""
+        """Cancel the Prefect run, undo what it published, mark it dismissed, remove its
+        results."""
         if job.flow_run_id and not job.final:
             try:
                 with temporary_settings(updates=FAIL_FAST), get_client(sync_client=True) as c:
                     c.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
             except (ObjectNotFound, *PREFECT_DOWN) as exc:
                 LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
+        if job.process_id in self.processes:  # what the job published beyond its results
+            processor = self.get_processor(job.process_id)
+            if isinstance(processor, LandgridProcessor):
+                processor.settings = self.settings
+                processor.cleanup(job)
         self.store.set(
             job.id,
             status="dismissed",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from flows.zonal import Zone, class_counts
+from flows.zonal import METHODS, Zone, class_counts
 from processes.aoi import CRS_SCHEMA
 from processes.base import FileOutput, LandgridProcessor
 from processes.catalog import (
@@ -24,12 +24,19 @@ from processes.catalog import (
 )
 from processes.zones import ZONES_SCHEMA, load_zones
 
-RULE = (
-    "centre-in: a pixel counts for a zone when its centre lies inside the zone's "
-    "polygon; every counted pixel falls in exactly one class (nodata included), so the "
-    "class areas of a zone add up to its rasterised area"
-)
-
+RULES = {
+    "centre": (
+        "centre-in: a pixel counts for a zone when its centre lies inside the zone's "
+        "polygon; every counted pixel falls in exactly one class (nodata included), so the "
+        "class areas of a zone add up to its rasterised area"
+    ),
+    "fraction": (
+        "fractional coverage: a pixel counts for a zone by the exact fraction of its area "
+        "that the zone's polygon covers (computed by exactextract), so pixel counts are "
+        "fractional; every covered fraction falls in exactly one class (nodata included), so "
+        "the class areas of a zone add up to the polygon's area inside the product"
+    ),
+}
 PROCESS_METADATA = {
     "id": "landcover-statistics",
     "title": "Land-cover statistics per zone",
@@ -38,10 +45,12 @@ PROCESS_METADATA = {
         "class in the zone. Zones are given inline (a GeoJSON FeatureCollection of Polygons "
         "or MultiPolygons, in `zonesCrs`, CRS84 by default) or by reference to a Features "
         "collection of this server with an optional CQL2 filter "
-        '(`{"collection": id, "filter": "..."}`). Pixel rule: ' + RULE + ". Areas are "
+        '(`{"collection": id, "filter": "..."}`). Pixel rule (input `method`): `centre` '
+        "(default), " + RULES["centre"] + "; `fraction`, " + RULES["fraction"] + ". Areas are "
         "pixel counts times the pixel area of the product grid (EPSG:3035, equal-area). "
         "Results: `statistics` (JSON, nested by zone and year) and `table` (CSV, one row per "
-        "zone, year and class). Large zones are processed in row blocks of bounded memory."
+        "zone, year and class). Large zones are processed in row blocks (tiles) of bounded "
+        "memory, with progress per tile."
     ),
     "version": "1.0.0",
     "keywords": ["land cover", "zonal statistics", "area", "share"],
@@ -57,6 +66,14 @@ PROCESS_METADATA = {
             "minOccurs": 1,
             "maxOccurs": 1,
             "schema": ZONES_SCHEMA,
+        },
+        "method": {
+            "title": "Pixel-zone rule",
+            "description": "centre: a pixel belongs to a zone when its centre is inside; "
+            "fraction: a pixel counts by the fraction of its area the zone covers.",
+            "minOccurs": 0,
+            "maxOccurs": 1,
+            "schema": {"enum": list(METHODS), "default": "centre"},
         },
         "zonesCrs": {
             "title": "CRS of inline zones",
@@ -125,17 +142,18 @@ class StatisticsProcessor(LandgridProcessor):
         self.report(1, f"{len(zones)} zones, years {years}")
 
         def progress(done: int, total: int) -> None:
-            self.report(1 + int(97 * done / total), f"block {done} of {total}")
+            self.report(1 + int(97 * done / total), f"tile {done} of {total}")
 
-        counts = class_counts(src, zones, years, progress)
-        statistics = summarise(src, zones, years, counts)
+        method = inputs.get("method") or "centre"
+        counts = class_counts(src, zones, years, progress, method=method, settings=self.settings)
+        statistics = summarise(src, zones, years, counts, method)
         path = self.output_path("statistics.csv")
         write_csv(statistics, path)
         return {"statistics": statistics, "table": FileOutput(path, "text/csv")}
 
 
 def summarise(
-    src: Source, zones: list[Zone], years: list[int], counts: np.ndarray
+    src: Source, zones: list[Zone], years: list[int], counts: np.ndarray, method: str = "centre"
 ) -> dict[str, Any]:
     p = src.product
     pixel_m2 = p.resolution**2
@@ -145,12 +163,12 @@ def summarise(
         per_year = {}
         for y, year in enumerate(years):
             row = counts[y, z]
-            total = int(row.sum())
+            total = number(row.sum())
             classes = [
                 {
                     "code": int(code),
                     "label": labels.get(int(code), str(code)),
-                    "pixels": int(row[code]),
+                    "pixels": number(row[code]),
                     "area_m2": float(row[code] * pixel_m2),
                     "area_ha": float(row[code] * pixel_m2 / 1e4),
                     "share": float(row[code] / total) if total else 0.0,
@@ -174,11 +192,17 @@ def summarise(
     return {
         "product": p.id,
         "years": years,
-        "rule": RULE,
+        "method": method,
+        "rule": RULES[method],
         "crs": p.crs.to_string(),
         "pixel_area_m2": pixel_m2,
         "zones": out,
     }
+
+
+def number(value: Any) -> int | float:
+    """Centre-in counts are integers; fractional ones are rounded to 1e-6 pixel."""
+    return int(value) if isinstance(value, np.integer) else round(float(value), 6)
 
 
 def write_csv(statistics: dict[str, Any], path: Any) -> None:

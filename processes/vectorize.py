@@ -13,16 +13,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 from flows.vectorize import polygons, write_geopackage
 from landgrid.db import engine
-from landgrid.features.product import VectorProduct, write_vector_product
+from landgrid.features.product import (
+    VectorProduct,
+    load_vector_product,
+    write_vector_product,
+)
 from landgrid.features.table import forget
+from landgrid.models import Job
+from landgrid.settings import Settings
 from landgrid.vectors import load_landcover_polygons
-from processes.aoi import AOI_INPUTS, aoi_in_product
+from processes.aoi import AOI_INPUTS
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_INPUT, source, year_input
+from processes.catalog import PRODUCT_INPUT, Source, source_and_aoi, year_input
 
 GPKG = "application/geopackage+sqlite3"
 
@@ -82,45 +90,28 @@ class VectorizeProcessor(LandgridProcessor):
     def __init__(self, processor_def: dict) -> None:
         super().__init__(processor_def, PROCESS_METADATA)
 
-    def _prepare(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
-        src = source(self.settings, inputs["product"], [inputs["year"]])
-        aoi = aoi_in_product(
-            inputs["aoi"], inputs.get("aoiCrs"), src.product, self.settings.aoi_max_km2
-        )
-        return src, aoi
-
     def validate(self, inputs: dict[str, Any]) -> None:
-        self._prepare(inputs)
+        source_and_aoi(self.settings, inputs, [inputs["year"]])
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        src, aoi = self._prepare(inputs)
+        src, aoi = source_and_aoi(self.settings, inputs, [inputs["year"]])
         p, year = src.product, inputs["year"]
         self.report(5, "polygonising")
         items = polygons(src, year, aoi, float(inputs.get("tolerance") or 0))
         assert self.workdir is not None  # the job's folder, named by its id
         job_id = self.workdir.name
-        job = re.sub(r"[^a-z0-9]", "", job_id.lower())[:32]
-        table = f"vectorized_{job}"
+        table, collection_id = published_names(job_id, p.id, year)
         self.report(40, f"writing {len(items)} polygons to PostGIS")
-        load_landcover_polygons(engine(self.settings.db_url()), table, p.crs.to_epsg(), items)
-        self.report(70, "writing the GeoPackage")
-        gpkg = self.output_path(f"{p.id}-{year}.gpkg")
-        write_geopackage(gpkg, f"{p.id}-{year}", items, p.crs.to_string())
-        to_lonlat = Transformer.from_crs(p.crs, "OGC:CRS84", always_xy=True)
-        bbox = [round(v, 6) for v in to_lonlat.transform_bounds(*aoi.bounds, densify_pts=21)]
-        collection = VectorProduct(
-            id=f"{p.id}-{year}-{job[:8]}",
-            title=f"{p.title}, {year}: polygons (job {job[:8]})",
-            description=f"Polygons of {p.id} {year} inside an area of interest, made by the "
-            f"vectorize job {job_id}.",
-            keywords=[*p.keywords, "polygons"],
-            table=table,
-            storage_crs=f"http://www.opengis.net/def/crs/EPSG/0/{p.crs.to_epsg()}",
-            bbox=bbox,
-            owner=self.owner,
-        )
-        write_vector_product(collection, self.settings.data_dir / "vector-products")
-        forget()
+        try:
+            load_landcover_polygons(engine(self.settings.db_url()), table, p.crs.to_epsg(), items)
+            self.report(70, "writing the GeoPackage")
+            gpkg = self.output_path(f"{p.id}-{year}.gpkg")
+            write_geopackage(gpkg, f"{p.id}-{year}", items, p.crs.to_string())
+            collection = self._publish(src, aoi, year, job_id, table, collection_id)
+            self.report(99, "published")  # a job dismissed meanwhile stops here
+        except BaseException:  # failed or dismissed: leave no table or collection behind
+            unpublish(self.settings, table, collection_id)
+            raise
         href = f"{self.settings.url}/collections/{collection.id}"
         counts: dict[str, int] = {}
         for item in items:
@@ -137,3 +128,52 @@ class VectorizeProcessor(LandgridProcessor):
             "geopackage": FileOutput(gpkg, GPKG),
             "summary": {"polygons": len(items), "per_code": counts},
         }
+
+    def cleanup(self, job: Job) -> None:
+        """Dismissal: drop the job's table and unpublish its collection."""
+        inputs = job.inputs or {}
+        if "product" in inputs and "year" in inputs:
+            unpublish(self.settings, *published_names(job.id, inputs["product"], inputs["year"]))
+
+    def _publish(
+        self, src: Source, aoi: BaseGeometry, year: int, job_id: str, table: str, cid: str
+    ) -> VectorProduct:
+        p = src.product
+        to_lonlat = Transformer.from_crs(p.crs, "OGC:CRS84", always_xy=True)
+        bbox = [round(v, 6) for v in to_lonlat.transform_bounds(*aoi.bounds, densify_pts=21)]
+        short = cid.rsplit("-", 1)[-1]
+        collection = VectorProduct(
+            id=cid,
+            title=f"{p.title}, {year}: polygons (job {short})",
+            description=f"Polygons of {p.id} {year} inside an area of interest, made by the "
+            f"vectorize job {job_id}.",
+            keywords=[*p.keywords, "polygons"],
+            table=table,
+            storage_crs=f"http://www.opengis.net/def/crs/EPSG/0/{p.crs.to_epsg()}",
+            bbox=bbox,
+            owner=self.owner,
+        )
+        write_vector_product(collection, self.settings.data_dir / "vector-products")
+        forget()
+        return collection
+
+
+def published_names(job_id: str, product_id: str, year: int) -> tuple[str, str]:
+    """(PostGIS table, collection id) of a job's polygons: derived from the job, so that
+    dismissal finds them whatever state the job ended in."""
+    job = re.sub(r"[^a-z0-9]", "", job_id.lower())[:32]
+    return f"vectorized_{job}", f"{product_id}-{year}-{job[:8]}"
+
+
+def unpublish(settings: Settings, table: str, collection_id: str) -> None:
+    """Remove the collection's definition (its owner-only listing goes with it) and drop
+    its table. Web workers that already serve it answer for the dropped table until their
+    next restart."""
+    folder = settings.data_dir / "vector-products"
+    for path in folder.glob("*.yml") if folder.is_dir() else []:
+        product = load_vector_product(path)
+        if product.id == collection_id and product.table == table:
+            path.unlink()
+    with engine(settings.db_url()).begin() as conn:
+        conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}"'))
+    forget()

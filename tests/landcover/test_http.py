@@ -9,7 +9,10 @@ import io
 import pytest
 import rasterio
 import requests
+import sqlalchemy as sa
 
+from landgrid.db import engine
+from landgrid.features.product import load_vector_product
 from tests.processes.test_jobs import execute, wait_status
 
 pytestmark = pytest.mark.services
@@ -226,3 +229,55 @@ def test_the_five_processes_are_listed_and_described(base_url):
         description = requests.get(f"{base_url}/processes/{process}", timeout=30).json()
         assert len(description["description"]) > 200
         assert description["inputs"] and description["outputs"]
+
+
+def test_dismissing_a_vectorize_job_drops_its_table_and_collection(base_url, settings):
+    job, r = run_async(base_url, "vectorize", {"product": PRODUCT, "year": 2018, "aoi": BOX})
+    assert job["status"] == "successful", job
+    collection = r.json()["collection"]
+    definitions = settings.data_dir / "vector-products"
+
+    def published() -> tuple[bool, bool]:
+        with engine(settings.db_url()).connect() as conn:
+            table = conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": collection["table"]})
+        ids = [load_vector_product(p).id for p in definitions.glob("*.yml")]
+        return table.scalar() is not None, collection["id"] in ids
+
+    assert published() == (True, True)
+    gone = requests.delete(f"{base_url}/jobs/{job['jobID']}", timeout=30)
+    assert gone.status_code == 200 and gone.json()["status"] == "dismissed"
+    assert published() == (False, False)
+    assert requests.delete(f"{base_url}/jobs/{job['jobID']}", timeout=30).status_code == 404
+
+
+def test_extract_a_vector_product_as_geopackage(base_url):
+    job, r = run_async(
+        base_url,
+        "extract",
+        {"product": f"{PRODUCT}-polygons", "aoi": BOX, "outputCrs": "EPSG:4326"},
+    )
+    assert job["status"] == "successful", job
+    results = r.json()
+    assert set(results) == {"features", "metadata"}
+    gpkg = requests.get(results["features"]["href"], timeout=30)
+    assert gpkg.headers["Content-Type"] == "application/geopackage+sqlite3"
+    assert gpkg.content[:15] == b"SQLite format 3"
+    meta = requests.get(results["metadata"]["href"], timeout=30).json()
+    assert meta["features"] > 0 and meta["crs"] == "EPSG:4326"
+
+
+def test_statistics_fraction_sync(base_url):
+    r = execute(
+        base_url,
+        "landcover-statistics",
+        {"product": PRODUCT, "year": 2021, "zones": ZONES, "zonesCrs": "EPSG:3035"}
+        | {"method": "fraction"},
+        response="document",
+    )
+    assert r.status_code == 200, r.text
+    stats = r.json()["statistics"]
+    assert stats["method"] == "fraction"
+    year = stats["zones"][0]["years"]["2021"]
+    # the square is pixel-aligned: every pixel fully covered, the same as centre-in
+    assert year["pixels"] == pytest.approx(200 * 200)
+    assert sum(c["area_ha"] for c in year["classes"]) == pytest.approx(400)

@@ -165,3 +165,80 @@ def test_bad_inputs_are_client_errors(corine, lausanne, tmp_path, change, messag
     } | change
     with pytest.raises(InvalidParameterValue, match=message.replace("[", r"\[")):
         run(StatisticsProcessor, corine, inputs, tmp_path)
+
+
+def independent_fractions(settings, polygon, year):
+    """Covered area of each class in pixels: every pixel as a box, intersected with shapely."""
+    with open_store(product_store(settings, CORINE)) as ds:
+        layer = ds["land_cover"].sel(time=ds.time.dt.year == year).isel(time=0)
+        minx, miny, maxx, maxy = polygon.bounds
+        layer = layer.sel(x=slice(minx - 100, maxx + 100), y=slice(maxy + 100, miny - 100))
+        xs, ys = np.meshgrid(layer.x.values, layer.y.values)
+        codes = layer.values.ravel()
+    half = 50.0  # 100 m pixels
+    cells = shapely.box(xs.ravel() - half, ys.ravel() - half, xs.ravel() + half, ys.ravel() + half)
+    covered = shapely.area(shapely.intersection(cells, polygon)) / (2 * half) ** 2
+    return np.bincount(codes, weights=covered, minlength=256)
+
+
+@pytest.fixture(scope="module")
+def lausanne_3035(lausanne):
+    return to_3035(shape(lausanne["geometry"]))
+
+
+@pytest.fixture(scope="module")
+def fraction(corine, lausanne_3035, tmp_path_factory):
+    feature = {"type": "Feature", "id": "lausanne", "properties": {}, "geometry": None}
+    feature["geometry"] = shapely.geometry.mapping(lausanne_3035)
+    inputs = {
+        "product": CORINE,
+        "year": [2006, 2012],
+        "method": "fraction",
+        "zonesCrs": "EPSG:3035",
+        "zones": {"type": "FeatureCollection", "features": [feature]},
+    }
+    return run(StatisticsProcessor, corine, inputs, tmp_path_factory.mktemp("job"))
+
+
+@pytest.mark.parametrize("year", [2006, 2012])
+def test_fraction_matches_independent_cell_intersections(fraction, corine, lausanne_3035, year):
+    expected = independent_fractions(corine, lausanne_3035, year)
+    stats = fraction["statistics"]["zones"][0]["years"][str(year)]
+    got = np.zeros(256)
+    for c in stats["classes"]:
+        got[c["code"]] = c["pixels"]
+    assert np.abs(got - expected).max() < 1e-4  # pixels, per class
+    assert len(stats["classes"]) > 5
+    assert fraction["statistics"]["method"] == "fraction"
+    assert "fraction of its area" in fraction["statistics"]["rule"]
+
+
+def test_fraction_areas_add_up_to_the_polygon(fraction, lausanne_3035, result):
+    zone = fraction["statistics"]["zones"][0]
+    for year, stats in zone["years"].items():
+        classes = stats["classes"]
+        assert sum(c["area_m2"] for c in classes) == pytest.approx(stats["area_m2"])
+        assert sum(c["share"] for c in classes) == pytest.approx(1.0)
+        # fractional coverage: the areas add up to the polygon's own area
+        assert stats["area_m2"] == pytest.approx(lausanne_3035.area, rel=1e-9)
+        # and centre-in is close to it (the boundary pixels in or out, about even)
+        centre = result["statistics"]["zones"][0]["years"][year]
+        assert centre["area_m2"] == pytest.approx(stats["area_m2"], rel=0.01)
+
+
+def test_fraction_in_tiles_equals_one_pass(corine, lausanne_3035):
+    src = source(corine, CORINE, [2006, 2012])
+    zones = [Zone("l", lausanne_3035), Zone("w", lausanne_3035.buffer(-500))]
+    whole = class_counts(src, zones, [2006, 2012], method="fraction", block_pixels=10**9)
+    tiles = []
+    tiled = class_counts(
+        src,
+        zones,
+        [2006, 2012],
+        lambda d, t: tiles.append(d),
+        block_pixels=500,
+        chunk_rows=3,
+        method="fraction",
+    )
+    assert len(tiles) > 10
+    np.testing.assert_allclose(tiled, whole, atol=1e-6)

@@ -16,7 +16,7 @@ from landgrid.db import engine
 from landgrid.features.product import load_vector_products, vector_products_dirs
 from processes.aoi import aoi_in_product
 from processes.catalog import source
-from processes.vectorize import VectorizeProcessor
+from processes.vectorize import VectorizeProcessor, published_names
 from tests.landcover.conftest import CORINE, run
 
 pytestmark = pytest.mark.services
@@ -65,3 +65,26 @@ def test_simplified_polygons_have_fewer_vertices(corine_db, lausanne, tmp_path):
             len(ring) for f in layer for poly in f.geometry["coordinates"] for ring in poly
         )
         assert count(b) < count(a)
+
+
+def test_a_job_stopped_after_writing_leaves_nothing_published(corine_db, lausanne, tmp_path):
+    """Dismissed while publishing (the progress report raises): table and definition go."""
+
+    class Dismissed(Exception):
+        pass
+
+    def reporter(progress, message):
+        if message == "published":
+            raise Dismissed
+
+    processor = VectorizeProcessor({"name": "vectorize"})
+    processor.settings = corine_db
+    processor.workdir = tmp_path / "job-4"
+    processor.reporter = reporter
+    inputs = {"product": CORINE, "year": 2012, "aoi": lausanne["geometry"], "aoiCrs": "EPSG:2056"}
+    with pytest.raises(Dismissed):
+        processor.run(inputs)
+    table, collection_id = published_names("job-4", CORINE, 2012)
+    with engine(corine_db.db_url()).connect() as conn:
+        assert conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None
+    assert collection_id not in load_vector_products(vector_products_dirs(corine_db))

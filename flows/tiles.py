@@ -1,0 +1,73 @@
+"""Tiles of a job: computed in a plain loop, or fanned out over Prefect task runs.
+
+Which one is configuration (``LANDGRID_TASK_RUNNER``), never code:
+
+- ``sequential`` (the default): a loop in the flow's thread, without task-run bookkeeping
+  (one API round trip per task run saved): the fast path on one machine;
+- ``thread``: Prefect's ``ThreadPoolTaskRunner`` (``LANDGRID_TASK_WORKERS`` threads); every
+  tile is a task run of the job's flow run, visible in the Prefect UI;
+- ``dask``: ``prefect-dask``'s ``DaskTaskRunner`` on the scheduler at
+  ``LANDGRID_DASK_ADDRESS`` (tiles on other machines), or on a local cluster when unset;
+  needs the ``dask`` extra (``uv sync --extra dask``).
+
+Tile functions take and return picklable values (they may travel to Dask workers). Results
+come back as tiles finish, in any order, so that the caller reports progress per tile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from landgrid.errors import StackError
+from landgrid.settings import Settings
+
+
+def task_runner(settings: Settings | None) -> TaskRunner | None:
+    """The configured Prefect task runner; None for the sequential loop (also without
+    settings: computations called directly, outside a job)."""
+    if settings is None:
+        return None
+    if settings.task_runner == "thread":
+        return ThreadPoolTaskRunner(max_workers=settings.task_workers)
+    if settings.task_runner == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as exc:
+            raise StackError(
+                "LANDGRID_TASK_RUNNER=dask needs prefect-dask: install the 'dask' extra"
+            ) from exc
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.task_workers})
+    return None
+
+
+def run_tiles[R](
+    fn: Callable[..., R], calls: Sequence[dict[str, Any]], settings: Settings | None, name: str
+) -> Iterator[tuple[int, R]]:
+    """``(index, fn(**calls[index]))`` for every tile, as each finishes."""
+    runner = task_runner(settings) if calls else None
+    if runner is None:
+        for i, kwargs in enumerate(calls):
+            yield i, fn(**kwargs)
+        return
+    tile_task = task(fn, name=name, cache_policy=NO_CACHE, persist_result=False)
+    with runner:
+        futures = [
+            runner.submit(tile_task.with_options(task_run_name=f"{name} {i + 1}/{len(calls)}"), kw)
+            for i, kw in enumerate(calls)
+        ]
+        index = {future.task_run_id: i for i, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                yield index[future.task_run_id], future.result()
+        except BaseException:  # a failed tile, a dismissed job: drop the tiles not started
+            for future in futures:
+                future.wrapped_future.cancel()
+            raise
