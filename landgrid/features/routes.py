@@ -82,7 +82,8 @@ def features_blueprint(
         process) without a restart: when a definitions folder changed (one ``stat`` per
         folder per request), new products get a store here and a collection in pygeoapi's
         resource list, which pygeoapi reads on every request. Each web worker does this
-        itself. Changed or removed definitions still need a restart."""
+        itself; a removed definition (a dismissed job's collection) is dropped the same
+        way. Changed definitions still need a restart."""
         mtimes = _mtimes(dirs)
         if mtimes == seen["mtimes"]:
             return
@@ -90,7 +91,11 @@ def features_blueprint(
         from pygeoapi.flask_app import api_
 
         resources = api_.config["resources"]
-        for pid, product in load_vector_products(dirs).items():
+        products = load_vector_products(dirs)
+        for pid in [pid for pid in stores if pid not in products]:
+            del stores[pid]
+            resources.pop(pid, None)
+        for pid, product in products.items():
             if pid not in stores and pid not in resources:
                 stores[pid] = FeatureStore(settings.db_url(), product, fs)
                 resources[pid] = vector_collection(product)

@@ -244,9 +244,16 @@ def test_dismissing_a_vectorize_job_drops_its_table_and_collection(base_url, set
         return table.scalar() is not None, collection["id"] in ids
 
     assert published() == (True, True)
+    url = f"{base_url}/collections/{collection['id']}"
+    # new connections spread over the web workers: each one picks the collection up ...
+    assert all(requests.get(url, timeout=30).status_code == 200 for _ in range(8))
     gone = requests.delete(f"{base_url}/jobs/{job['jobID']}", timeout=30)
     assert gone.status_code == 200 and gone.json()["status"] == "dismissed"
     assert published() == (False, False)
+    # ... and each one drops it again
+    assert all(requests.get(url, timeout=30).status_code == 404 for _ in range(8))
+    listed = requests.get(f"{base_url}/collections?f=json", timeout=30).json()["collections"]
+    assert collection["id"] not in {c["id"] for c in listed}
     assert requests.delete(f"{base_url}/jobs/{job['jobID']}", timeout=30).status_code == 404
 
 
