@@ -19,10 +19,13 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from prefect.client.orchestration import get_client
+from prefect import flow_engine
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.flow_engine import run_flow
@@ -34,6 +37,17 @@ from landgrid.jobs import JobStore, start_heartbeat
 from landgrid.settings import Settings
 
 LOGGER = logging.getLogger("landgrid.worker")
+
+
+@contextmanager
+def _no_suspension_observer(*_: object, **__: object) -> Iterator[None]:
+    yield
+
+
+# Prefect 3.8 watches every deployment run for `suspend_flow_run` requests with a thread, an
+# event loop and a websocket subscription of its own, set up before the flow starts and
+# joined after it ends. Our flows never suspend; the watch cost more than a trivial run.
+flow_engine.observe_flow_run_suspension = _no_suspension_observer
 HEARTBEAT_SECONDS = 10
 
 
@@ -47,10 +61,17 @@ class Worker:
         self.slots = threads or settings.worker_threads
         self.running: dict[str, Future] = {}
         self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self.backlog: list[FlowRun] = []  # scheduled runs listed at the last poll
+        self.listed = 0.0
 
     def free_slots(self) -> int:
         self.running = {k: f for k, f in self.running.items() if not f.done()}
         return self.slots - len(self.running)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
 
     def serve(self) -> None:
         last_beat = 0.0
@@ -63,28 +84,49 @@ class Worker:
                         heartbeat_interval_seconds=HEARTBEAT_SECONDS,
                     )
                     last_beat = time.monotonic()
-                if self.free_slots() > 0:
-                    self.claim(client)
-                self.stopping.wait(self.settings.worker_poll)
+                self.wake.clear()
+                self.claim(client)
+                # next poll after the interval, or as soon as a run ends and frees a slot:
+                # a backlog drains at the speed of the runs, not of the polling
+                self.wake.wait(self.settings.worker_poll)
         self.pool.shutdown(wait=True, cancel_futures=False)
 
-    def claim(self, client) -> None:
-        scheduled = client.get_scheduled_flow_runs_for_work_pool(
-            self.settings.work_pool, scheduled_before=datetime.now(UTC)
-        )
-        for response in scheduled[: self.free_slots()]:
-            flow_run = response.flow_run
-            result = client.set_flow_run_state(flow_run.id, Pending())
-            if result.status != SetStateStatus.ACCEPT:
-                continue  # another worker took it, or it was cancelled meanwhile
-            LOGGER.info("running flow run %s (%s)", flow_run.name, flow_run.id)
-            self.running[str(flow_run.id)] = self.pool.submit(self.execute, flow_run)
+    def claim(self, client: SyncPrefectClient) -> None:
+        """Hand scheduled runs to free threads; each thread claims its run (proposes
+        ``Pending``) itself, so that claims do not queue behind one another here. One poll
+        feeds several hand-overs: Prefect is asked again only when the runs it listed last
+        are used up or older than the poll interval (a listing costs its server more than a
+        claim)."""
+        free = self.free_slots()
+        if free <= 0:
+            return
+        if not self.backlog or time.monotonic() - self.listed > self.settings.worker_poll:
+            scheduled = client.get_scheduled_flow_runs_for_work_pool(
+                self.settings.work_pool, scheduled_before=datetime.now(UTC)
+            )
+            self.backlog = [response.flow_run for response in scheduled]
+            self.listed = time.monotonic()
+        while self.backlog and free > 0:
+            flow_run = self.backlog.pop(0)
+            if str(flow_run.id) in self.running:
+                continue  # handed over earlier, not yet Pending
+            future = self.pool.submit(self.execute, flow_run)
+            future.add_done_callback(lambda _: self.wake.set())
+            self.running[str(flow_run.id)] = future
+            free -= 1
 
     @staticmethod
     def execute(flow_run: FlowRun) -> None:
-        """Prefect's flow heartbeats are off: joining their thread costs up to 1 s per run,
+        """Claim the run the way stock workers do (a rejected ``Pending`` means another
+        worker has it, or it was cancelled meanwhile), then run it with Prefect's engine.
+
+        Prefect's flow heartbeats are off: joining their thread costs up to 1 s per run,
         and the job heartbeat (``landgrid.jobs.start_heartbeat``) already tells the
         reconciler when this worker is gone, from any host."""
+        with get_client(sync_client=True) as client:
+            if client.set_flow_run_state(flow_run.id, Pending()).status != SetStateStatus.ACCEPT:
+                return
+        LOGGER.info("running flow run %s (%s)", flow_run.name, flow_run.id)
         try:
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
                 run_flow(
@@ -103,7 +145,7 @@ def main() -> None:
     worker = Worker(settings)
     start_heartbeat(JobStore(settings.db_url()), settings.heartbeat_interval)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: worker.stopping.set())
+        signal.signal(sig, lambda *_: worker.stop())
     LOGGER.info("worker %s polling pool %s", worker.name, worker.settings.work_pool)
     worker.serve()
 

@@ -185,4 +185,8 @@ def service_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
+        # Prefect's server is one process: spend it on job runs. No deployment has a
+        # schedule, and marking a burst's backlog "Late" is one state change per run.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
     }
