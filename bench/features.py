@@ -28,7 +28,6 @@ import io
 import json
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import requests
 import yaml
+from stock import serve_stock_pygeoapi, wait_http
 
 from landgrid.db import engine
 from landgrid.features.cursor import encode
@@ -113,38 +113,7 @@ def stock_server(stack: Stack, settings: Settings, port: int) -> None:
             ],
         }
     }
-    config_path = settings.data_dir / "stock-pygeoapi.yml"
-    config_path.write_text(yaml.safe_dump(config))
-    openapi_path = settings.data_dir / "stock-openapi.yml"
-    run_env = {**env, "PYGEOAPI_CONFIG": str(config_path), "PYGEOAPI_OPENAPI": str(openapi_path)}
-    subprocess.run(
-        [
-            str(stack.bin / "pygeoapi"),
-            "openapi",
-            "generate",
-            str(config_path),
-            "--output-file",
-            str(openapi_path),
-        ],
-        env=run_env,
-        check=True,
-        capture_output=True,
-    )
-    stack.env = run_env
-    stack.spawn(
-        "stock-web",
-        [
-            str(stack.bin / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "pygeoapi.flask_app:APP",
-        ],
-    )
-    wait_http(f"http://127.0.0.1:{port}/", "stock pygeoapi")
+    serve_stock_pygeoapi(stack, settings, config, port)
 
 
 def raw_server(stack: Stack, port: int, statements: list[str]) -> None:
@@ -171,18 +140,6 @@ def raw_server(stack: Stack, port: int, statements: list[str]) -> None:
         extra_env={"BENCH_SQL": str(sql_path)},
     )
     wait_http(f"http://127.0.0.1:{port}/floor", "the raw WSGI app")
-
-
-def wait_http(url: str, what: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{what} did not start")
 
 
 def raw_sql(limit: int, where: str = "TRUE", order_from: int | None = None) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import requests
 import yaml
+from stock import serve_stock_pygeoapi
 
 from landgrid.pgcluster import free_port, port_in_use
 from landgrid.settings import Settings
@@ -138,50 +139,7 @@ def stock_pygeoapi(stack: Stack, settings: Settings, port: int) -> str:
         "output_dir": str(outputs),
     }
     config["resources"] = {"echo": {"type": "process", "processor": {"name": "Echo"}}}
-    config_path = settings.data_dir / "stock-pygeoapi.yml"
-    config_path.write_text(yaml.safe_dump(config))
-    openapi_path = settings.data_dir / "stock-openapi.yml"
-    env = {**stack.env, "PYGEOAPI_CONFIG": str(config_path), "PYGEOAPI_OPENAPI": str(openapi_path)}
-    subprocess.run(
-        [
-            str(stack.bin / "pygeoapi"),
-            "openapi",
-            "generate",
-            str(config_path),
-            "--output-file",
-            str(openapi_path),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    stack.env = env
-    stack.spawn(
-        "stock-web",
-        [
-            str(stack.bin / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(settings.web_workers),
-            "--threads",
-            str(settings.web_threads),
-            "pygeoapi.flask_app:APP",
-        ],
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/processes/echo", timeout=2).ok:
-                return base
-        except requests.RequestException:
-            time.sleep(0.5)
-    raise RuntimeError("stock pygeoapi did not start")
-
-
-def gunicorn_sizes(settings: Settings) -> list[str]:
-    return ["--workers", str(settings.web_workers), "--threads", str(settings.web_threads)]
+    return serve_stock_pygeoapi(stack, settings, config, port, probe="/processes/echo")
 
 
 def stock_async(base: str) -> float:

@@ -1,0 +1,47 @@
+"""Stock pygeoapi for the side-by-side benchmarks: pygeoapi's own app on a configuration of
+the benchmark's choosing, under the same gunicorn settings as ours."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import Any
+
+import requests
+import yaml
+
+from landgrid.settings import Settings
+from landgrid.stack import Stack
+
+
+def serve_stock_pygeoapi(
+    stack: Stack, settings: Settings, config: dict[str, Any], port: int, probe: str = "/"
+) -> str:
+    """Start it (a child of ``stack``, stopped with it); its base URL once ``probe`` answers."""
+    config_path = settings.data_dir / "stock-pygeoapi.yml"
+    config_path.write_text(yaml.safe_dump(config))
+    openapi_path = settings.data_dir / "stock-openapi.yml"
+    env = {**stack.env, "PYGEOAPI_CONFIG": str(config_path), "PYGEOAPI_OPENAPI": str(openapi_path)}
+    generate = [str(stack.bin / "pygeoapi"), "openapi", "generate", str(config_path)]
+    subprocess.run(
+        [*generate, "--output-file", str(openapi_path)], env=env, check=True, capture_output=True
+    )
+    stack.env = env
+    sizes = ["--workers", str(settings.web_workers), "--threads", str(settings.web_threads)]
+    gunicorn = [str(stack.bin / "gunicorn"), "--bind", f"127.0.0.1:{port}", *sizes]
+    stack.spawn("stock-web", [*gunicorn, "pygeoapi.flask_app:APP"])
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + probe, "stock pygeoapi")
+    return base
+
+
+def wait_http(url: str, what: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{what} did not start")
