@@ -32,7 +32,7 @@ from prefect.states import Cancelling
 from pygeoapi.process.base import BaseProcessor
 from pygeoapi.process.manager.base import BaseManager
 
-from flows.ogc_process import JobDismissed, execute_job, record_failure
+from flows.ogc_process import FLOW_NAME, JobDismissed, execute_job, record_failure
 from landgrid.errors import NoSuchProcess
 from landgrid.jobs import JobStore, now, start_heartbeat, this_runner
 from landgrid.models import Job
@@ -126,6 +126,15 @@ class PrefectManager(BaseManager):
         try:
             with temporary_settings(updates=FAIL_FAST), get_client(sync_client=True) as client:
                 run_id = self.flow_runs.schedule(client, job)
+        except ObjectNotFound:  # a process without a deployment: never runnable as it is
+            self.store.finish(
+                job.id,
+                "failed",
+                f"no Prefect deployment {FLOW_NAME}/{job.process_id}: the operator must "
+                "apply the deployments (python -m flows.deployments)",
+                {"exception": {"type": "NoApplicableCode", "status": 500}},
+            )
+            return False
         except PREFECT_DOWN as exc:
             LOGGER.warning("Prefect unreachable, job %s queued: %s", job.id, exc)
             self.store.update(job.id, message="queued: waiting for the workflow engine")

@@ -28,6 +28,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.states import Cancelled, Crashed
+from sqlalchemy.exc import SQLAlchemyError
 
 from landgrid.jobs import JobStore, now
 from landgrid.models import Job
@@ -74,6 +75,8 @@ class Reconciler:
                 self.notify()
             except PREFECT_DOWN as exc:
                 LOGGER.warning("Prefect unreachable: %s", exc)
+            except SQLAlchemyError as exc:  # the database restarting: try again next pass
+                LOGGER.warning("job database unreachable: %s", exc)
             time.sleep(self.settings.reconcile_interval)
 
     def reconcile(self) -> None:

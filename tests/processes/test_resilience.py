@@ -159,3 +159,26 @@ def test_job_heartbeats_while_it_runs(base_url, settings):
         time.sleep(0.5)
     assert store.get(job_id).heartbeat > first
     assert wait_status(base_url, job_id)["status"] == "successful"
+
+
+def test_a_job_without_deployment_fails_clearly_and_the_reconciler_lives_on(base_url, settings):
+    """An accepted job whose process has no Prefect deployment (e.g. deployments not
+    applied after a configuration change) fails with the fix in its message."""
+    store = JobStore(settings.db_url())
+    job_id = str(uuid.uuid4())
+    store.create(
+        Job(
+            id=job_id,
+            process_id="not-deployed",
+            owner="anonymous",
+            status="accepted",
+            mode="async",
+            inputs={},
+            created=datetime.now(UTC) - timedelta(minutes=1),
+            updated=datetime.now(UTC) - timedelta(minutes=1),
+        )
+    )
+    job = wait_status(base_url, job_id, timeout=60)
+    assert job["status"] == "failed" and "flows.deployments" in job["message"], job
+    after = execute(base_url, "echo", {"echoInput": "still here"}, prefer="respond-async")
+    assert wait_status(base_url, after.json()["jobID"])["status"] == "successful"
