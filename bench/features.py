@@ -28,14 +28,13 @@ import io
 import json
 import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import requests
 import yaml
-from stock import serve_stock_pygeoapi, wait_http
+from harness import serve_stock_pygeoapi, throwaway_settings, wait_http
 
 from landgrid.db import engine
 from landgrid.features.cursor import encode
@@ -177,17 +176,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     total = args.side**2
-    base_dir = Path(tempfile.mkdtemp(prefix="landgrid-bench-"))
-    base_dir.chmod(0o755)
-    port, stock_port, raw_port = free_port(), free_port(), free_port()
-    settings = Settings(
-        data_dir=base_dir / "var",
-        pg_port=free_port(),
-        port=port,
-        prefect_port=free_port(),
-        public_url=f"http://127.0.0.1:{port}",
-        demo_size=200,
-    )
+    settings = throwaway_settings()
+    base_dir = settings.data_dir.parent
+    stock_port, raw_port = free_port(), free_port()
     stack = Stack(settings, lambda m: print(f"  {m}"))
     try:
         stack.start_database()

@@ -24,14 +24,12 @@ import argparse
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 import yaml
-from stock import serve_stock_pygeoapi
+from harness import serve_stock_pygeoapi, throwaway_settings
 
 from landgrid.pgcluster import free_port, port_in_use
 from landgrid.settings import Settings
@@ -56,7 +54,8 @@ def wait_job(base: str, job_id: str, timeout: float = 600, every: float = 0.05) 
     return "timeout"
 
 
-def ours_async(base: str) -> float:
+def async_job(base: str) -> float:
+    """Submit -> successful, on ours or on stock pygeoapi (both answer the job id)."""
     started = time.perf_counter()
     r = requests.post(
         f"{base}/processes/echo/execution",
@@ -142,20 +141,6 @@ def stock_pygeoapi(stack: Stack, settings: Settings, port: int) -> str:
     return serve_stock_pygeoapi(stack, settings, config, port, probe="/processes/echo")
 
 
-def stock_async(base: str) -> float:
-    """Submit -> successful on stock pygeoapi, polled the same way as ours."""
-    started = time.perf_counter()
-    r = requests.post(
-        f"{base}/processes/echo/execution",
-        json={"inputs": {"echoInput": "x"}},
-        headers={"Prefer": "respond-async"},
-        timeout=60,
-    )
-    job_id = r.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-    assert wait_job(base, job_id) == "successful"
-    return time.perf_counter() - started
-
-
 def burst(base: str, count: int) -> tuple[float, int, int]:
     started = time.perf_counter()
     errors = 0
@@ -192,24 +177,15 @@ def main() -> None:
     parser.add_argument("--stock-runs", type=int, default=5)
     parser.add_argument("--burst", type=int, default=200)
     args = parser.parse_args()
-    base_dir = Path(tempfile.mkdtemp(prefix="landgrid-bench-"))
-    base_dir.chmod(0o755)
-    port = free_port()
-    settings = Settings(
-        data_dir=base_dir / "var",
-        pg_port=free_port(),
-        port=port,
-        prefect_port=free_port(),
-        public_url=f"http://127.0.0.1:{port}",
-        demo_size=200,
-    )
+    settings = throwaway_settings()
+    base_dir, port = settings.data_dir.parent, settings.port
     stack = Stack(settings, lambda m: print(f"  {m}"))
     try:
         print("starting a throwaway stack ...")
         stack.up()
         base = settings.url
-        ours_async(base)  # warm up
-        asyncs = [ours_async(base) for _ in range(args.runs)]
+        async_job(base)  # warm up
+        asyncs = [async_job(base) for _ in range(args.runs)]
         syncs = [ours_sync(base) for _ in range(args.runs)]
         direct = [direct_call() for _ in range(args.runs)]
         print(f"burst of {args.burst} concurrent async submissions ...")
@@ -218,8 +194,8 @@ def main() -> None:
         stock = bare_prefect(stack, args.stock_runs)
         print("stock pygeoapi, default (thread) manager ...")
         threads_base = stock_pygeoapi(stack, settings, free_port())
-        stock_async(threads_base)  # warm up
-        thread_manager = [stock_async(threads_base) for _ in range(args.runs)]
+        async_job(threads_base)  # warm up
+        thread_manager = [async_job(threads_base) for _ in range(args.runs)]
     finally:
         stack.stop()
         shutil.rmtree(base_dir, ignore_errors=True)

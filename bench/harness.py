@@ -1,17 +1,36 @@
-"""Stock pygeoapi for the side-by-side benchmarks: pygeoapi's own app on a configuration of
-the benchmark's choosing, under the same gunicorn settings as ours."""
+"""What the benchmarks share: a throwaway stack's settings, and stock pygeoapi (its own app
+on a configuration of the benchmark's choosing, under the same gunicorn settings as ours)."""
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import requests
 import yaml
 
+from landgrid.pgcluster import free_port
 from landgrid.settings import Settings
 from landgrid.stack import Stack
+
+
+def throwaway_settings() -> Settings:
+    """Settings of a stack in a new temporary folder (``settings.data_dir.parent``, to
+    remove afterwards), on free ports."""
+    base_dir = Path(tempfile.mkdtemp(prefix="landgrid-bench-"))
+    base_dir.chmod(0o755)
+    port = free_port()
+    return Settings(
+        data_dir=base_dir / "var",
+        pg_port=free_port(),
+        port=port,
+        prefect_port=free_port(),
+        public_url=f"http://127.0.0.1:{port}",
+        demo_size=200,
+    )
 
 
 def serve_stock_pygeoapi(
