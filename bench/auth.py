@@ -29,9 +29,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from landgrid.pgcluster import free_port
+from landgrid.ops.pgcluster import free_port
+from landgrid.ops.stack import Stack
 from landgrid.settings import PROJECT_ROOT, Settings
-from landgrid.stack import Stack
 from tests.auth.provider import running_provider
 
 PATH = "/collections/clcplus-backbone-polygons/items?limit=10"

@@ -45,12 +45,12 @@ from rasterio.enums import Resampling
 from landgrid.coverage import encode, reader
 from landgrid.coverage.plan import make_plan
 from landgrid.coverage.query import parse_query
-from landgrid.coverage.routes import coverage_blueprint
-from landgrid.generator import write_geotiff
-from landgrid.pgcluster import free_port
-from landgrid.products import Extent, load_products
-from landgrid.rasterstore import create_store, ingest_year
+from landgrid.ops.generator import write_geotiff
+from landgrid.ops.pgcluster import free_port
+from landgrid.raster.product import Extent, load_products
+from landgrid.raster.store import create_store, ingest_year
 from landgrid.settings import PROJECT_ROOT, Settings
+from landgrid.web.coverages import coverage_blueprint
 
 PID = "bench-backbone"
 YEAR = 2021

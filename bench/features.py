@@ -39,10 +39,10 @@ from harness import serve_stock_pygeoapi, throwaway_settings, wait_http
 from landgrid.db import engine
 from landgrid.features.cursor import encode
 from landgrid.features.product import VectorProduct, write_vector_product
-from landgrid.generator import generate_year
-from landgrid.pgcluster import free_port
+from landgrid.ops.generator import generate_year
+from landgrid.ops.pgcluster import free_port
+from landgrid.ops.stack import Stack
 from landgrid.settings import Settings
-from landgrid.stack import Stack
 
 TABLE = "bench_squares"
 X0, Y0, SIZE = 4_300_000, 2_700_000, 100  # top-left corner and square size, EPSG:3035

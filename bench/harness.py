@@ -12,9 +12,9 @@ from typing import Any
 import requests
 import yaml
 
-from landgrid.pgcluster import free_port
+from landgrid.ops.pgcluster import free_port
+from landgrid.ops.stack import Stack
 from landgrid.settings import Settings
-from landgrid.stack import Stack
 
 
 def throwaway_settings() -> Settings:

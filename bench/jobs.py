@@ -31,9 +31,9 @@ import requests
 import yaml
 from harness import serve_stock_pygeoapi, throwaway_settings
 
-from landgrid.pgcluster import free_port, port_in_use
+from landgrid.ops.pgcluster import free_port, port_in_use
+from landgrid.ops.stack import Stack
 from landgrid.settings import Settings
-from landgrid.stack import Stack
 from processes.echo import EchoProcessor
 
 STOCK_POOL = "bench-stock"
@@ -102,7 +102,7 @@ def bare_prefect(stack: Stack, runs: int) -> list[float]:
     timer = (
         "import sys, time, uuid\n"
         "from prefect.deployments import run_deployment\n"
-        "from landgrid.jobs import JobStore\nfrom landgrid.models import Job\n"
+        "from landgrid.jobs.store import JobStore\nfrom landgrid.jobs.model import Job\n"
         "from landgrid.settings import Settings\n"
         "store = JobStore(Settings().db_url())\n"
         f"for _ in range({runs}):\n"

@@ -10,8 +10,8 @@ as ``bench/coverages.py`` does, and ~``zones`` irregular polygons tiling it. Tim
 - ``read``: reading the layer alone;
 - ``baseline``: read the whole layer, rasterize every zone in one go, one ``bincount``
   (the practical floor: no memory bound, assumes no overlaps);
-- ``centre``: ``flows.zonal.class_counts`` (centre-in; row-block tiles of bounded memory,
-  overlap layers), must equal the baseline and rasterstats;
+- ``centre``: ``landgrid.analysis.zonal.class_counts`` (centre-in; row-block tiles of
+  bounded memory, overlap layers), must equal the baseline and rasterstats;
 - ``rasterstats``: ``zonal_stats(..., categorical=True)`` on the store (GDAL's netCDF
   driver), centre-in too, what a Python user would reach for first;
 - ``fraction``: ``class_counts(method="fraction")`` (fractional coverage, exactextract on
@@ -44,8 +44,8 @@ from rasterio.features import geometry_mask, rasterize
 from rasterstats import zonal_stats
 from shapely.geometry import Polygon, mapping
 
-from flows.zonal import Zone, class_counts
-from processes.catalog import source
+from landgrid.analysis.source import source
+from landgrid.analysis.zonal import Zone, class_counts
 from processes.extract import ExtractProcessor
 
 HERE = Path(__file__).resolve().parent

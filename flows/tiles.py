@@ -24,15 +24,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from landgrid.analysis.zonal import TileRunner, in_a_loop
 from landgrid.errors import StackError
 from landgrid.settings import Settings
 
 
-def task_runner(settings: Settings | None) -> TaskRunner | None:
-    """The configured Prefect task runner; None for the sequential loop (also without
-    settings: computations called directly, outside a job)."""
-    if settings is None:
-        return None
+def task_runner(settings: Settings) -> TaskRunner | None:
+    """The configured Prefect task runner; None for the sequential loop."""
     if settings.task_runner == "thread":
         return ThreadPoolTaskRunner(max_workers=settings.task_workers)
     if settings.task_runner == "dask":
@@ -48,14 +46,26 @@ def task_runner(settings: Settings | None) -> TaskRunner | None:
     return None
 
 
+def tile_runner(settings: Settings) -> TileRunner:
+    """The ``TileRunner`` the settings ask for (see ``landgrid.analysis.zonal``)."""
+    if task_runner(settings) is None:
+        return in_a_loop
+
+    def run(
+        fn: Callable[..., Any], calls: Sequence[dict[str, Any]], name: str
+    ) -> Iterator[tuple[int, Any]]:
+        return run_tiles(fn, calls, settings, name)
+
+    return run
+
+
 def run_tiles[R](
-    fn: Callable[..., R], calls: Sequence[dict[str, Any]], settings: Settings | None, name: str
+    fn: Callable[..., R], calls: Sequence[dict[str, Any]], settings: Settings, name: str
 ) -> Iterator[tuple[int, R]]:
     """``(index, fn(**calls[index]))`` for every tile, as each finishes."""
     runner = task_runner(settings) if calls else None
     if runner is None:
-        for i, kwargs in enumerate(calls):
-            yield i, fn(**kwargs)
+        yield from in_a_loop(fn, calls, name)
         return
     tile_task = task(fn, name=name, cache_policy=NO_CACHE, persist_result=False)
     with runner:

@@ -25,15 +25,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from prefect import flow_engine
-from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.flow_engine import run_flow
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.states import Pending
 
+from flows.client import prefect_client, prefect_settings
 from flows.ogc_process import ogc_process
-from landgrid.jobs import JobStore, start_heartbeat
+from flows.runner import JobRunner, install
+from landgrid.jobs.store import start_heartbeat
 from landgrid.settings import Settings
 
 LOGGER = logging.getLogger("landgrid.worker")
@@ -75,7 +77,7 @@ class Worker:
 
     def serve(self) -> None:
         last_beat = 0.0
-        with get_client(sync_client=True) as client:
+        with prefect_client(self.settings) as client:
             while not self.stopping.is_set():
                 if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
                     client.send_worker_heartbeat(
@@ -115,20 +117,20 @@ class Worker:
             self.running[str(flow_run.id)] = future
             free -= 1
 
-    @staticmethod
-    def execute(flow_run: FlowRun) -> None:
+    def execute(self, flow_run: FlowRun) -> None:
         """Claim the run the way stock workers do (a rejected ``Pending`` means another
         worker has it, or it was cancelled meanwhile), then run it with Prefect's engine.
 
         Prefect's flow heartbeats are off: joining their thread costs up to 1 s per run,
-        and the job heartbeat (``landgrid.jobs.start_heartbeat``) already tells the
+        and the job heartbeat (``landgrid.jobs.store.start_heartbeat``) already tells the
         reconciler when this worker is gone, from any host."""
-        with get_client(sync_client=True) as client:
+        with prefect_client(self.settings) as client:
             if client.set_flow_run_state(flow_run.id, Pending()).status != SetStateStatus.ACCEPT:
                 return
         LOGGER.info("running flow run %s (%s)", flow_run.name, flow_run.id)
         try:
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            no_beats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+            with prefect_settings(self.settings), temporary_settings(updates=no_beats):
                 run_flow(
                     ogc_process,
                     flow_run=flow_run,
@@ -142,8 +144,9 @@ class Worker:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings()
+    runner = install(JobRunner(settings))
     worker = Worker(settings)
-    start_heartbeat(JobStore(settings.db_url()), settings.heartbeat_interval)
+    start_heartbeat(runner.store, settings.heartbeat_interval)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     LOGGER.info("worker %s polling pool %s", worker.name, worker.settings.work_pool)

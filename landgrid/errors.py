@@ -2,7 +2,7 @@
 
 Start-up problems (``StackError``) are shown as one line by the CLI, never as a traceback.
 ``ApiError`` leaves carry what an OGC exception document needs (HTTP status, type URI,
-a safe message); ``landgrid.http`` turns them into responses in one place.
+a safe message); ``landgrid.web.errors`` turns them into responses in one place.
 """
 
 from __future__ import annotations
@@ -19,12 +19,18 @@ class StackError(LandgridError):
 
 
 class ApiError(LandgridError):
+    """An answer to a request: its HTTP status, OGC exception type, safe message and any
+    headers the answer needs (``Retry-After``, ``WWW-Authenticate``)."""
+
     status = 500
     type = "NoApplicableCode"
 
-    def __init__(self, message: str, type_: str | None = None) -> None:
+    def __init__(
+        self, message: str, type_: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers
         if type_:
             self.type = type_
 

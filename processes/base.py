@@ -1,6 +1,10 @@
 """Base of our processors: a pygeoapi processor whose ``run`` returns named outputs.
 
-Processors run inside a Prefect flow; ``report`` writes progress and a message to the job.
+pygeoapi instantiates a processor from its definition alone; whoever runs it (the job's
+flow run, or the API checking a request) then hands it a ``ProcessContext``: the settings,
+the product catalog, the job's owner and folder, where progress goes and how tiles run.
+Nothing is read from the environment here.
+
 Outputs are plain JSON values, or ``FileOutput`` for files written in the job's folder.
 Raise ``landgrid.errors.ApiError`` subclasses (e.g. ``InvalidParameterValue``) for failures
 whose reason the client should see with its OGC exception type. ``validate`` runs the
@@ -11,16 +15,39 @@ it): the API calls it before recording a job, so a bad request is a 400, never a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pygeoapi.process.base import BaseProcessor
 
-from landgrid.models import Job
+from landgrid.analysis.zonal import TileRunner, in_a_loop
+from landgrid.analysis.zones import ZoneSources
+from landgrid.catalog import Catalog
+from landgrid.features.settings import FeatureSettings
+from landgrid.jobs.model import Job
 from landgrid.settings import Settings
 
 Reporter = Callable[[int, str | None], None]
+
+
+def _no_report(progress: int, message: str | None) -> None:
+    """Outside a job progress goes nowhere."""
+
+
+@dataclass
+class ProcessContext:
+    settings: Settings
+    catalog: Catalog
+    features: FeatureSettings
+    owner: str = "anonymous"  # the job's owner: what a process publishes belongs to them
+    workdir: Path | None = None  # the job's results folder
+    report: Reporter = _no_report
+    run_tiles: TileRunner = field(default=in_a_loop)
+
+    @property
+    def zone_sources(self) -> ZoneSources:
+        return ZoneSources(self.catalog, self.settings.db_url(), self.features)
 
 
 @dataclass(frozen=True)
@@ -30,22 +57,23 @@ class FileOutput:
 
 
 class LandgridProcessor(BaseProcessor):
-    reporter: Reporter | None = None
-    owner: str = "anonymous"  # the job's owner: what a process publishes belongs to them
-    workdir: Path | None = None
-    _settings: Settings | None = None
+    context: ProcessContext
+
+    def bind(self, context: ProcessContext) -> LandgridProcessor:
+        self.context = context
+        return self
 
     @property
     def settings(self) -> Settings:
-        """Set by whoever runs the processor (the flow, the API); read from the environment
-        only as a fallback, when used standalone."""
-        if self._settings is None:
-            self._settings = Settings()
-        return self._settings
+        return self.context.settings
 
-    @settings.setter
-    def settings(self, value: Settings) -> None:
-        self._settings = value
+    @property
+    def catalog(self) -> Catalog:
+        return self.context.catalog
+
+    @property
+    def owner(self) -> str:
+        return self.context.owner
 
     def validate(self, inputs: dict[str, Any]) -> None:
         """Semantic checks of schema-valid inputs; raise ``InvalidParameterValue``."""
@@ -56,13 +84,13 @@ class LandgridProcessor(BaseProcessor):
 
     def output_path(self, name: str) -> Path:
         """A file in the job's results folder (created on demand)."""
-        assert self.workdir is not None, "run outside a job: no workdir"
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        return self.workdir / name
+        workdir = self.context.workdir
+        assert workdir is not None, "run outside a job: no workdir"
+        workdir.mkdir(parents=True, exist_ok=True)
+        return workdir / name
 
     def report(self, progress: int, message: str | None = None) -> None:
-        if self.reporter is not None:
-            self.reporter(progress, message)
+        self.context.report(progress, message)
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """Compute the outputs (id -> value or FileOutput) from validated inputs."""

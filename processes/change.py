@@ -7,12 +7,12 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-from flows.change import MAX_TRANSITIONS, detect
+from landgrid.analysis.change import MAX_TRANSITIONS, detect
+from landgrid.analysis.source import Source, source_and_aoi
 from landgrid.coverage import encode
 from landgrid.errors import InvalidParameterValue
-from processes.aoi import AOI_INPUTS
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_INPUT, Source, source_and_aoi, year_input
+from processes.inputs import AOI_INPUTS, PRODUCT_INPUT, year_input
 
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 
@@ -71,7 +71,8 @@ class ChangeProcessor(LandgridProcessor):
     def _prepare(self, inputs: dict[str, Any]) -> tuple[Source, BaseGeometry]:
         if inputs["yearA"] == inputs["yearB"]:
             raise InvalidParameterValue("inputs 'yearA' and 'yearB' must differ")
-        return source_and_aoi(self.settings, inputs, [inputs["yearA"], inputs["yearB"]])
+        years = [inputs["yearA"], inputs["yearB"]]
+        return source_and_aoi(self.catalog, inputs, years, self.settings.aoi_max_km2)
 
     def validate(self, inputs: dict[str, Any]) -> None:
         self._prepare(inputs)

@@ -1,10 +1,10 @@
 """``extract``: a product cut to an area of interest, reprojected, as a file to download.
 
-Raster products: the pixels come from ``flows.clip`` (exact polygon mask, centre-in;
+Raster products: the pixels come from ``landgrid.analysis.clip`` (exact polygon mask, centre-in;
 nearest-neighbour reprojection) as a COG or netCDF; encoding reuses the coverage encoders,
 so an extract and a coverage response of the same area are the same file format with the
 same legend attributes. Vector products: the features cut to the AOI by PostGIS
-(``flows.clip_features``), as a GeoPackage.
+(``landgrid.analysis.clip_features``), as a GeoPackage.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from typing import Any
 
 from shapely.geometry import box
 
-from flows.clip import clip
-from flows.clip_features import clip_features, storage_crs
+from landgrid.analysis.aoi import area_km2, checked_aoi, project_aoi
+from landgrid.analysis.clip import clip
+from landgrid.analysis.clip_features import clip_features, storage_crs
+from landgrid.analysis.source import as_list, source, source_and_aoi
 from landgrid.coverage import encode
+from landgrid.crs import CRS84, parse_crs
 from landgrid.db import engine
 from landgrid.errors import InvalidParameterValue
-from landgrid.features.product import VectorProduct, load_vector_products, vector_products_dirs
+from landgrid.features.product import VectorProduct
 from landgrid.features.table import describe
-from landgrid.products import load_products
-from processes.aoi import AOI_INPUTS, area_km2, checked_aoi, parse_crs, project_aoi
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_INPUT, as_list, source, source_and_aoi, year_input
+from processes.inputs import AOI_INPUTS, PRODUCT_INPUT, year_input
 
 FORMATS = {
     "cog": ("extract.tif", "image/tiff; application=geotiff; profile=cloud-optimized"),
@@ -117,13 +118,13 @@ class ExtractProcessor(LandgridProcessor):
         super().__init__(processor_def, PROCESS_METADATA)
 
     def validate(self, inputs: dict[str, Any]) -> None:
-        if vector_product(self.settings, inputs["product"]) is not None:
+        if self.vector_product(inputs["product"]) is not None:
             self._vector_inputs(inputs)
             return
         self._raster_inputs(inputs)
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        if vector_product(self.settings, inputs["product"]) is not None:
+        if self.vector_product(inputs["product"]) is not None:
             return self._run_vector(inputs)
         years, src, aoi, crs, fmt = self._raster_inputs(inputs)
         self.report(10, "reading")
@@ -140,9 +141,15 @@ class ExtractProcessor(LandgridProcessor):
             "metadata": FileOutput(meta_path, "application/json"),
         }
 
+    def vector_product(self, product_id: str) -> VectorProduct | None:
+        """The vector product of that id, unless a raster product has it."""
+        if product_id in self.catalog.defined_rasters():
+            return None
+        return self.catalog.vector(product_id)
+
     def _raster_inputs(self, inputs: dict[str, Any]) -> tuple:
         if inputs.get("year") is None:
-            source(self.settings, inputs["product"])  # an unknown product says so first
+            source(self.catalog, inputs["product"])  # an unknown product says so first
             raise InvalidParameterValue("input 'year': required for raster products")
         fmt = inputs.get("format") or "cog"
         if fmt not in FORMATS:
@@ -150,12 +157,14 @@ class ExtractProcessor(LandgridProcessor):
                 f"input 'format': {fmt!r} is for vector products; raster products: {list(FORMATS)}"
             )
         years = sorted(set(as_list(inputs["year"])))
-        src, aoi = source_and_aoi(self.settings, inputs, years)
-        crs = parse_crs(inputs["outputCrs"], "outputCrs") if inputs.get("outputCrs") else None
+        src, aoi = source_and_aoi(self.catalog, inputs, years, self.settings.aoi_max_km2)
+        crs = (
+            parse_crs(inputs["outputCrs"], "input 'outputCrs'") if inputs.get("outputCrs") else None
+        )
         return years, src, aoi, crs, fmt
 
     def _vector_inputs(self, inputs: dict[str, Any]) -> tuple:
-        product = vector_product(self.settings, inputs["product"])
+        product = self.vector_product(inputs["product"])
         assert product is not None
         fmt = inputs.get("format") or "geopackage"
         if fmt not in VECTOR_FORMATS:
@@ -168,13 +177,15 @@ class ExtractProcessor(LandgridProcessor):
                 f"input 'year': vector product {product.id!r} has no time to select by"
             )
         geom, crs = checked_aoi(inputs["aoi"], inputs.get("aoiCrs"), self.settings.aoi_max_km2)
-        lonlat = project_aoi(geom, crs, parse_crs(None, "aoiCrs"))
+        lonlat = project_aoi(geom, crs, CRS84)
         if not lonlat.intersects(box(*product.bbox)):
             raise InvalidParameterValue(
                 f"input 'aoi': the area of interest is outside product {product.id!r} "
                 f"(extent {product.bbox} in CRS84)"
             )
-        out = parse_crs(inputs["outputCrs"], "outputCrs") if inputs.get("outputCrs") else None
+        out = (
+            parse_crs(inputs["outputCrs"], "input 'outputCrs'") if inputs.get("outputCrs") else None
+        )
         return product, years, geom, crs, out
 
     def _run_vector(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -205,13 +216,6 @@ class ExtractProcessor(LandgridProcessor):
             "features": FileOutput(path, GPKG),
             "metadata": FileOutput(meta_path, "application/json"),
         }
-
-
-def vector_product(settings: Any, product_id: str) -> VectorProduct | None:
-    """The vector product of that id, unless a raster product has it."""
-    if product_id in load_products(settings.products_dir):
-        return None
-    return load_vector_products(vector_products_dirs(settings)).get(product_id)
 
 
 def metadata(result: Any, aoi_area_m2: float) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """``ingest`` (operators): add or replace one year of a raster product from a file or URL.
 
-Everything is checked before the store is touched (``landgrid.rasterstore.ingest_year``:
+Everything is checked before the store is touched (``landgrid.raster.store.ingest_year``:
 readable, georeferenced, overlapping, every value in the legend, plausible year), and the
 store is replaced atomically, so a bad file ends the job ``failed`` with the exact reason
 and changes nothing. Operator-only: the auth layer (later) restricts this process; until
@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from landgrid.errors import InvalidParameterValue
-from landgrid.products import load_products
-from landgrid.rasterstore import IngestError, StoreError, create_store, ingest_year
-from landgrid.resources import product_store
+from landgrid.raster.store import IngestError, StoreError, create_store, ingest_year
 from processes.base import LandgridProcessor
-from processes.catalog import PRODUCT_INPUT, year_input
+from processes.inputs import PRODUCT_INPUT, year_input
 
 PROCESS_METADATA = {
     "id": "ingest",
@@ -78,7 +76,7 @@ class IngestProcessor(LandgridProcessor):
         super().__init__(processor_def, PROCESS_METADATA)
 
     def validate(self, inputs: dict[str, Any]) -> None:
-        products = load_products(self.settings.products_dir)
+        products = self.catalog.defined_rasters()
         if inputs["product"] not in products:
             raise InvalidParameterValue(
                 f"input 'product': no raster product {inputs['product']!r}; "
@@ -90,8 +88,8 @@ class IngestProcessor(LandgridProcessor):
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         self.validate(inputs)
-        product = load_products(self.settings.products_dir)[inputs["product"]]
-        store = product_store(self.settings, product.id)
+        product = self.catalog.defined_rasters()[inputs["product"]]
+        store = self.catalog.store(product.id)
         if not store.exists():
             store.parent.mkdir(parents=True, exist_ok=True)
             create_store(product, store)

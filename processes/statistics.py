@@ -1,7 +1,7 @@
 """``landcover-statistics``: per zone and class, pixel count, area and share, per year.
 
 The computation (centre-in rasterisation + ``numpy.bincount`` in row blocks) is in
-``flows.zonal``; this module describes the process, checks its inputs and shapes the
+``landgrid.analysis.zonal``; this module describes the process, checks its inputs and shapes the
 answer as JSON and CSV.
 """
 
@@ -12,17 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from flows.zonal import METHODS, Zone, class_counts
-from processes.aoi import CRS_SCHEMA
+from landgrid.analysis.source import Source, as_list, source
+from landgrid.analysis.zonal import METHODS, Zone, class_counts
+from landgrid.analysis.zones import load_zones
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import (
-    PRODUCT_INPUT,
-    Source,
-    as_list,
-    source,
-    year_input,
-)
-from processes.zones import ZONES_SCHEMA, load_zones
+from processes.inputs import CRS_SCHEMA, PRODUCT_INPUT, ZONES_SCHEMA, year_input
 
 RULES = {
     "centre": (
@@ -130,8 +124,10 @@ class StatisticsProcessor(LandgridProcessor):
 
     def _prepare(self, inputs: dict[str, Any]) -> tuple[Source, list[int], list[Zone]]:
         years = sorted(set(as_list(inputs["year"])))
-        src = source(self.settings, inputs["product"], years)
-        zones = load_zones(self.settings, inputs["zones"], inputs.get("zonesCrs"), src.product)
+        src = source(self.catalog, inputs["product"], years)
+        zones = load_zones(
+            self.context.zone_sources, inputs["zones"], inputs.get("zonesCrs"), src.product
+        )
         return src, years, zones
 
     def validate(self, inputs: dict[str, Any]) -> None:
@@ -145,7 +141,9 @@ class StatisticsProcessor(LandgridProcessor):
             self.report(1 + int(97 * done / total), f"tile {done} of {total}")
 
         method = inputs.get("method") or "centre"
-        counts = class_counts(src, zones, years, progress, method=method, settings=self.settings)
+        counts = class_counts(
+            src, zones, years, progress, method=method, run_tiles=self.context.run_tiles
+        )
         statistics = summarise(src, zones, years, counts, method)
         path = self.output_path("statistics.csv")
         write_csv(statistics, path)

@@ -3,7 +3,7 @@
 The polygons go to a new PostGIS table (``vectorized_<job>``) and a vector product
 definition is registered in ``<data_dir>/vector-products``, the folder the web app reads
 for collections (the same mechanism as ``landgrid load-vector``). The web workers notice
-the new definition on their next request (``landgrid.features.routes``) and list and serve
+the new definition on their next request (``landgrid.web.features``) and list and serve
 it at once; the job's ``collection`` output links to it (OGC API - Processes Part 3 style
 ``rel: collection``), beside the GeoPackage download.
 """
@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from flows.vectorize import polygons, write_geopackage
+from landgrid.analysis.polygons import load_landcover_polygons
+from landgrid.analysis.source import Source, source_and_aoi
+from landgrid.analysis.vectorize import polygons, write_geopackage
 from landgrid.db import engine
 from landgrid.features.product import (
     VectorProduct,
@@ -25,12 +27,10 @@ from landgrid.features.product import (
     write_vector_product,
 )
 from landgrid.features.table import forget
-from landgrid.models import Job
+from landgrid.jobs.model import Job
 from landgrid.settings import Settings
-from landgrid.vectors import load_landcover_polygons
-from processes.aoi import AOI_INPUTS
 from processes.base import FileOutput, LandgridProcessor
-from processes.catalog import PRODUCT_INPUT, Source, source_and_aoi, year_input
+from processes.inputs import AOI_INPUTS, PRODUCT_INPUT, year_input
 
 GPKG = "application/geopackage+sqlite3"
 
@@ -91,15 +91,16 @@ class VectorizeProcessor(LandgridProcessor):
         super().__init__(processor_def, PROCESS_METADATA)
 
     def validate(self, inputs: dict[str, Any]) -> None:
-        source_and_aoi(self.settings, inputs, [inputs["year"]])
+        source_and_aoi(self.catalog, inputs, [inputs["year"]], self.settings.aoi_max_km2)
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        src, aoi = source_and_aoi(self.settings, inputs, [inputs["year"]])
+        src, aoi = source_and_aoi(self.catalog, inputs, [inputs["year"]], self.settings.aoi_max_km2)
         p, year = src.product, inputs["year"]
         self.report(5, "polygonising")
         items = polygons(src, year, aoi, float(inputs.get("tolerance") or 0))
-        assert self.workdir is not None  # the job's folder, named by its id
-        job_id = self.workdir.name
+        workdir = self.context.workdir
+        assert workdir is not None  # the job's folder, named by its id
+        job_id = workdir.name
         table, collection_id = published_names(job_id, p.id, year)
         self.report(40, f"writing {len(items)} polygons to PostGIS")
         try:
@@ -166,9 +167,8 @@ def published_names(job_id: str, product_id: str, year: int) -> tuple[str, str]:
 
 
 def unpublish(settings: Settings, table: str, collection_id: str) -> None:
-    """Remove the collection's definition (its owner-only listing goes with it) and drop
-    its table. Web workers that already serve it answer for the dropped table until their
-    next restart."""
+    """Remove the collection's definition (every catalog stops listing it at its next look)
+    and drop its table."""
     folder = settings.data_dir / "vector-products"
     for path in folder.glob("*.yml") if folder.is_dir() else []:
         product = load_vector_product(path)

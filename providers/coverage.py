@@ -1,25 +1,23 @@
 """pygeoapi coverage provider for Landgrid raster products (a thin adapter).
 
-pygeoapi uses it for collection metadata (``extent.spatial.grid``), ``/schema`` and the
-OpenAPI document; the coverage itself is served by ``landgrid.coverage.routes``, because
-pygeoapi's coverage layer honours only the first ``subset``, ignores ``bbox-crs`` and
-scaling, sets no ``Content-Crs``/``Content-Bbox`` and answers a bad bbox with 500.
-The product definition travels in the provider definition (``product``), written by
-``landgrid.resources.coverage_collection``; parsed once per definition and cached, since
-pygeoapi instantiates providers on every request.
+Landgrid's own routes serve the coverage (``landgrid.web.coverages``: pygeoapi's coverage
+layer honours only the first ``subset``, ignores ``bbox-crs`` and scaling, and answers a
+bad bbox with 500); this provider describes the product to pygeoapi's machinery (its
+OpenAPI generator). The product definition travels in the provider definition
+(``product``); parsed once per definition and cached, since pygeoapi instantiates
+providers on every use.
 """
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from pygeoapi.provider.base import BaseProvider, ProviderQueryError
 
 from landgrid.coverage import describe
 from landgrid.coverage.plan import FIELD
-from landgrid.products import RasterProduct
+from landgrid.raster.product import RasterProduct
 
 
 @lru_cache(maxsize=32)
@@ -33,7 +31,6 @@ class LandgridCoverageProvider(BaseProvider):
     def __init__(self, provider_def: dict) -> None:
         super().__init__(provider_def)
         self.product = _product(json.dumps(provider_def["product"], sort_keys=True))
-        self.store = Path(self.data)
         p = self.product
         self.axes = ["x", "y", "time"]
         self.crs = p.crs.to_string()

@@ -1,17 +1,15 @@
 """pygeoapi feature provider over ``landgrid.features``: a thin adapter.
 
-Item requests (JSON and HTML pages) for our vector products are answered by
-``landgrid.features.routes`` before pygeoapi sees them; pygeoapi still uses this provider
-for collection metadata, the OpenAPI document and single items as HTML. The product
-definition travels in the provider definition (written by ``landgrid.resources``), so
-nothing is read from files per request.
+Landgrid's own routes serve the items; this provider lets pygeoapi's machinery (its OpenAPI
+generator, or a stock pygeoapi given our configuration) read the same products. The
+provider definition carries the product (``product``) and the database (``connection``),
+parsed once here, so nothing is read from files or the environment per request.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from functools import cache
 from typing import Any
 
 from pygeoapi.provider.base import (
@@ -25,14 +23,8 @@ from landgrid.features.errors import FeatureError, NotFound
 from landgrid.features.product import VectorProduct
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import SCHEMA_TYPES, FeatureStore
-from landgrid.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
-
-
-@cache
-def _settings() -> tuple[str, FeatureSettings]:
-    return Settings().db_url(), FeatureSettings()
 
 
 class PostGISFeatureProvider(BaseProvider):
@@ -41,8 +33,8 @@ class PostGISFeatureProvider(BaseProvider):
     def __init__(self, provider_def: dict[str, Any]) -> None:
         super().__init__(provider_def)
         self.product = VectorProduct.model_validate(provider_def["product"])
-        url, settings = _settings()
-        self.store = FeatureStore(url, self.product, settings)
+        limits = FeatureSettings.model_validate(provider_def.get("limits") or {})
+        self.store = FeatureStore(provider_def["connection"], self.product, limits)
         self.id_field = self.product.id_column
         self.time_field = self.product.time_column
         self._fields = {}

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from landgrid.pgcluster import free_port
+from landgrid.ops.pgcluster import free_port
 from landgrid.settings import Settings
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -33,12 +34,24 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack_dir() -> Iterator[Path]:
+def stack_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     # Not pytest's tmp_path: that is private to root, and the cluster runs as 'postgres'.
     path = Path(tempfile.mkdtemp(prefix="landgrid-test-"))
     path.chmod(0o755)
     yield path
+    if request.session.testsfailed:
+        show_service_errors(path / "var" / "logs")
     shutil.rmtree(path, ignore_errors=True)
+
+
+def show_service_errors(logs: Path, context: int = 30) -> None:
+    """After a failed run, the tracebacks the services logged (the folder is removed)."""
+    for log in sorted(logs.glob("*.log")) if logs.is_dir() else []:
+        lines = log.read_text(errors="replace").splitlines()
+        hits = [i for i, line in enumerate(lines) if "Traceback" in line or " ERROR " in line]
+        if hits:
+            shown = lines[max(0, hits[-1] - 5) : hits[-1] + context]
+            sys.__stderr__.write(f"\n--- {log.name} (last error) ---\n" + "\n".join(shown) + "\n")
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +73,8 @@ def settings(stack_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def database(settings: Settings) -> Iterator[str]:
     """PostgreSQL + PostGIS only (migrated), for tests that need no Prefect; its URL."""
-    from landgrid.migrate import upgrade
-    from landgrid.stack import Stack
+    from landgrid.ops.migrate import upgrade
+    from landgrid.ops.stack import Stack
 
     stack = Stack(settings, lambda _: None)
     try:
@@ -75,7 +88,7 @@ def database(settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def stack(settings: Settings, database: str) -> Iterator:
     """The whole stack as ``make serve`` runs it (reusing the ``database`` cluster)."""
-    from landgrid.stack import Stack
+    from landgrid.ops.stack import Stack
 
     stack = Stack(settings, lambda _: None)
     try:

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 import numpy as np
 import orjson
 
-from landgrid.coverage.plan import CRS84, Plan, crs_uri
-from landgrid.products import RasterProduct
+from landgrid.coverage.plan import Plan
+from landgrid.crs import CRS84, crs_uri
+from landgrid.raster.product import RasterProduct
 
 MEDIA_TYPE = "application/vnd.cov+json"
 BLOCK = 1 << 18  # pixels per chunk: ~0.5-1 MB of JSON

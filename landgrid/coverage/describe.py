@@ -11,8 +11,13 @@
 
 from __future__ import annotations
 
-from landgrid.coverage.plan import CRS84_URI, FIELD, crs_uri, geographic_grid
-from landgrid.products import RasterProduct
+import math
+
+from pyproj import Transformer
+
+from landgrid.coverage.plan import FIELD, geographic_grid
+from landgrid.crs import CRS84_URI, crs_uri
+from landgrid.raster.product import RasterProduct
 
 REL = "http://www.opengis.net/def/rel/ogc/1.0"
 GEOTIFF = "image/tiff; application=geotiff"
@@ -22,6 +27,15 @@ FORMATS = {  # f= value -> media type
     "covjson": "application/vnd.cov+json",
     "png": "image/png",
 }
+
+
+def wgs84_bbox(product: RasterProduct) -> list[float]:
+    """The product's extent in CRS84, densified and rounded outward (1e-6 degree), so
+    that a box equal to the extent holds the whole product."""
+    to_lonlat = Transformer.from_crs(product.crs, "OGC:CRS84", always_xy=True)
+    west, south, east, north = to_lonlat.transform_bounds(*product.bounds, densify_pts=21)
+    down, up = (lambda v: math.floor(v * 1e6) / 1e6), (lambda v: math.ceil(v * 1e6) / 1e6)
+    return [down(west), down(south), up(east), up(north)]
 
 
 def extent_grid(product: RasterProduct) -> list[dict]:
@@ -53,7 +67,8 @@ def fields(product: RasterProduct) -> dict[str, dict]:
 
 
 def links(base: str, product: RasterProduct) -> list[dict]:
-    """Links pygeoapi adds to the collection from its configuration (``links:``)."""
+    """The coverage links of the collection: each format, the preview page, and the
+    2022-draft domainset/rangetype that GDAL's OGCAPI driver and OWSLib look for."""
     url = f"{base}/collections/{product.id}"
     out = [
         {

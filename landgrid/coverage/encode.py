@@ -19,7 +19,7 @@ from pyproj import CRS
 
 from landgrid.coverage.plan import Plan
 from landgrid.coverage.reader import LOCK
-from landgrid.products import flag_meaning
+from landgrid.raster.product import flag_meaning
 
 
 def geotiff(data: np.ndarray, plan: Plan) -> bytes:

@@ -20,16 +20,14 @@ from dataclasses import dataclass
 
 from affine import Affine
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 from rasterio.warp import calculate_default_transform
 
 from landgrid.coverage.query import CoverageQuery, parse_number
 from landgrid.coverage.timeaxis import select_years
+from landgrid.crs import CRS84, parse_crs
 from landgrid.errors import InvalidParameterValue
-from landgrid.products import RasterProduct
+from landgrid.raster.product import RasterProduct
 
-CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-CRS84 = CRS.from_user_input("OGC:CRS84")
 FIELD = "land_cover"
 X_NAMES = {"x", "e", "easting", "lon", "long", "longitude"}
 Y_NAMES = {"y", "n", "northing", "lat", "latitude"}
@@ -70,28 +68,6 @@ class Plan:
     @property
     def native(self) -> bool:
         return self.grid.crs == self.product.crs
-
-
-def crs_uri(crs: CRS) -> str:
-    if crs == CRS84:
-        return CRS84_URI
-    code = crs.to_authority(min_confidence=90)
-    return f"http://www.opengis.net/def/crs/{code[0]}/0/{code[1]}" if code else crs.to_wkt()
-
-
-def parse_crs(text: str, param: str) -> CRS:
-    value = text.strip()
-    if value.startswith("[") and value.endswith("]"):  # safe CURIE [EPSG:4326]
-        value = value[1:-1]
-    try:
-        crs = CRS.from_user_input(value)
-    except CRSError:
-        raise InvalidParameterValue(f"{param}: unknown CRS {text!r}") from None
-    if crs.is_geographic and crs.to_epsg() == 4326 and "CRS84" in value.upper():
-        return CRS84
-    if not (crs.is_projected or crs.is_geographic):
-        raise InvalidParameterValue(f"{param}: {text!r} is not a 2D horizontal CRS")
-    return crs
 
 
 def _transform_bounds(src: CRS, dst: CRS, b: tuple[float, float, float, float], param: str):

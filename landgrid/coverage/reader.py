@@ -24,7 +24,7 @@ import numpy as np
 from pyproj import Transformer
 
 from landgrid.coverage.plan import Plan
-from landgrid.rasterstore import VARIABLE
+from landgrid.raster.store import VARIABLE
 
 LOCK = threading.Lock()
 BLOCK = 1 << 18  # output pixels resampled at a time

@@ -1,6 +1,6 @@
 """Errors of the features API, as leaves of the project's ``ApiError`` tree.
 
-Each carries its OGC exception type and HTTP status; ``landgrid.http.exception_response``
+Each carries its OGC exception type and HTTP status; ``landgrid.web.http.exception_response``
 maps them to responses in one place, and database errors are translated once, in
 ``store.translate_db_errors``.
 """

@@ -11,14 +11,12 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from landgrid.errors import LandgridError
 from landgrid.features.crs import CRS84, SUPPORTED, crs_uri
-from landgrid.settings import Settings
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
 
@@ -67,11 +65,6 @@ class VectorProduct(BaseModel):
         return [crs_uri(v) for v in values]
 
 
-def vector_products_dirs(settings: Settings) -> list[Path]:
-    """Shipped definitions beside the raster ones, then those registered at run time."""
-    return [settings.products_dir.parent / "vector-products", settings.data_dir / "vector-products"]
-
-
 def load_vector_product(path: Path) -> VectorProduct:
     """Parsed once per version of the file: callers (``/conformance``, job-published
     collections) ask on every request."""
@@ -107,8 +100,8 @@ def load_vector_products(dirs: Iterable[Path]) -> dict[str, VectorProduct]:
 
 
 def write_vector_product(product: VectorProduct, directory: Path) -> Path:
-    """Register a definition (e.g. in ``<data_dir>/vector-products``); the web app serves
-    it from its next start, when pygeoapi's configuration is written again."""
+    """Register a definition (e.g. in ``<data_dir>/vector-products``); the catalog of every
+    running process picks it up at its next look (``landgrid.catalog``)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / (re.sub(r"[^A-Za-z0-9_.-]", "_", product.id) + ".yml")
     data = product.model_dump(mode="json", by_alias=True, exclude_defaults=True)
@@ -117,27 +110,3 @@ def write_vector_product(product: VectorProduct, directory: Path) -> Path:
         encoding="utf8",
     )
     return path
-
-
-def vector_collection(product: VectorProduct) -> dict[str, Any]:
-    """The product as a pygeoapi collection served by ``providers.features``."""
-    return {
-        "type": "collection",
-        "title": product.title,
-        "description": product.description,
-        "keywords": product.keywords,
-        "extents": {"spatial": {"bbox": product.bbox, "crs": CRS84}},
-        "providers": [
-            {
-                "type": "feature",
-                "name": "providers.features.PostGISFeatureProvider",
-                "data": f"{product.db_schema}.{product.table}",
-                "id_field": product.id_column,
-                "time_field": product.time_column,
-                "storage_crs": product.storage_crs,
-                "crs": list(dict.fromkeys([*product.crs, product.storage_crs])),
-                "editable": product.editable,
-                "product": product.model_dump(mode="json", by_alias=True),
-            }
-        ],
-    }

@@ -56,7 +56,7 @@ def auth_settings(settings: Settings, oidc: OidcProvider, auth_port: int) -> Set
 @pytest.fixture(scope="session")
 def auth_url(stack, auth_settings: Settings) -> Iterator[str]:
     """The web app in oidc mode, on the session stack's services."""
-    from landgrid.stack import Stack
+    from landgrid.ops.stack import Stack
 
     web = Stack(auth_settings, lambda _: None)
     try:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from landgrid.auth.actions import classify
 from landgrid.auth.jwt import JwtValidator
 from landgrid.auth.policy import Action, Decision, Policy
 from landgrid.auth.principal import InvalidToken, Principal, principal_from_claims
 from landgrid.auth.provider import OpenIdProvider
-from landgrid.auth.routes import classify
 from tests.auth import forge
 
 ISSUER, AUDIENCE = "https://id.example.org/realms/landgrid", "landgrid-api"

@@ -8,8 +8,8 @@ import pytest
 
 from landgrid.auth.mode import check_auth_settings
 from landgrid.errors import StackError
+from landgrid.ops.stack import Stack
 from landgrid.settings import Settings
-from landgrid.stack import Stack
 
 
 def make(tmp_path: Path, **values) -> Settings:

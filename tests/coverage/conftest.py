@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from landgrid.products import RasterProduct, load_products
-from landgrid.rasterstore import create_store, ingest_year
+from landgrid.raster.product import RasterProduct, load_products
+from landgrid.raster.store import create_store, ingest_year
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = {2006: "ls100_06.tif", 2012: "ls100_12.tif"}

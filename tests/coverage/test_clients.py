@@ -12,7 +12,7 @@ from owslib.ogcapi.coverages import Coverages
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
-from landgrid.resources import product_store
+from landgrid.catalog import store_path
 
 pytestmark = pytest.mark.services
 ID = "clcplus-backbone"
@@ -20,7 +20,7 @@ ID = "clcplus-backbone"
 
 @pytest.fixture(scope="module")
 def store(stack):
-    return product_store(stack.settings, ID)
+    return store_path(stack.settings, ID)
 
 
 def test_gdal_translate_through_ogcapi(base_url, store, tmp_path):

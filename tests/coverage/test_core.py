@@ -14,11 +14,12 @@ from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
-from landgrid.coverage import covjson, encode, page, reader
+from landgrid.coverage import covjson, encode, reader
 from landgrid.coverage.plan import ResponseTooLarge, make_plan
 from landgrid.coverage.query import parse_query
 from landgrid.errors import InvalidParameterValue
-from landgrid.products import RasterProduct
+from landgrid.raster.product import RasterProduct
+from landgrid.web import coverage_page as page
 
 
 def _plan(product: RasterProduct, store: Path, limit: int = 10**8, **params: str):
@@ -283,7 +284,7 @@ def test_preview_parameters_name_one_year_each_and_bound_the_width(corine, corin
     assert plan.years == (2006, 2012)
     preview = page.preview_args(args, plan)
     assert preview == {"subset": ["X(4040000:4045000)"], "width": ["50"]}
-    html = page.render(corine, plan, args, preview, 10**8)
+    html = page.render("", corine, plan, args, preview, 10**8)
     for year in plan.years:  # each preview plans alone
         one = make_plan(
             corine,

@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from landgrid.products import load_products
+from landgrid.raster.product import load_products
 from landgrid.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.services

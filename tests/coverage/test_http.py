@@ -10,7 +10,7 @@ import pytest
 import rasterio
 import requests
 
-from landgrid.resources import product_store
+from landgrid.catalog import store_path
 
 pytestmark = pytest.mark.services
 ID = "clcplus-backbone"
@@ -25,7 +25,7 @@ def url(base_url: str) -> str:
 @pytest.fixture(scope="module")
 def direct(stack) -> dict[int, np.ndarray]:
     """Each year of the demo store read by GDAL's netCDF driver, independent of our reader."""
-    store = product_store(stack.settings, ID)
+    store = store_path(stack.settings, ID)
     with rasterio.open(f"netcdf:{store}:land_cover") as src:
         return {2018: src.read(1), 2021: src.read(2)}
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from landgrid.coverage.openapi import PARAMETERS, describe_coverages
+from landgrid.web.openapi.coverages import PARAMETERS, describe_coverages
 
 ID = "clcplus-backbone"
 NAMES = {

@@ -31,7 +31,7 @@ from shapely.geometry import mapping, shape
 from landgrid.db import engine
 from landgrid.features.loader import load_layer, product_definition
 from landgrid.features.product import write_vector_product
-from landgrid.products import load_products
+from landgrid.raster.product import load_products
 
 from .conftest import serve_registered
 

@@ -8,8 +8,8 @@ import yaml
 from click.testing import CliRunner
 
 from landgrid.db import engine
-from landgrid.features.cli import load_vector
 from landgrid.features.product import load_vector_products
+from landgrid.ops.cli import main
 
 pytestmark = pytest.mark.services
 
@@ -18,8 +18,9 @@ def test_load_vector_cli_loads_indexes_and_registers(database, ogc_data, tmp_pat
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.setenv("LANDGRID_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(
-        load_vector,
+        main,
         [
+            "load-vector",
             str(ogc_data / "ne110m4cql2.gpkg"),
             "--layer",
             "ne_110m_rivers_lake_centerlines",
@@ -48,8 +49,9 @@ def test_load_vector_cli_rejects_a_bad_table_name(database, ogc_data, tmp_path, 
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.setenv("LANDGRID_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(
-        load_vector,
+        main,
         [
+            "load-vector",
             str(ogc_data / "ne110m4cql2.gpkg"),
             "--layer",
             "ne_110m_rivers_lake_centerlines",

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from landgrid.ops.stack import Stack
 from landgrid.settings import Settings
-from landgrid.stack import Stack
 
 pytestmark = pytest.mark.services
 

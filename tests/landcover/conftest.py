@@ -14,10 +14,12 @@ from typing import Any
 import fiona
 import pytest
 
-from landgrid.products import load_products
-from landgrid.rasterstore import create_store, ingest_year
-from landgrid.resources import product_store
+from landgrid.catalog import Catalog, store_path
+from landgrid.features.settings import FeatureSettings
+from landgrid.raster.product import load_products
+from landgrid.raster.store import create_store, ingest_year
 from landgrid.settings import Settings
+from processes.base import ProcessContext
 
 CORINE = "corine-land-cover"
 
@@ -31,7 +33,7 @@ def clc_dir(shared_data: Path) -> Path:
 def corine(tmp_path_factory: pytest.TempPathFactory, clc_dir: Path) -> Settings:
     settings = Settings(data_dir=tmp_path_factory.mktemp("corine"))
     product = load_products(settings.products_dir)[CORINE]
-    store = product_store(settings, CORINE)
+    store = store_path(settings, CORINE)
     store.parent.mkdir(parents=True)
     create_store(product, store)
     for year, name in ((2006, "ls100_06.tif"), (2012, "ls100_12.tif")):
@@ -51,12 +53,18 @@ def lausanne(clc_dir: Path) -> dict[str, Any]:
         }
 
 
+def bound(processor_class: type, settings: Settings, workdir: Path | None = None, **extra: Any):
+    """A processor with the context a job gives it (``extra``: report, owner, run_tiles)."""
+    context = ProcessContext(settings, Catalog(settings), FeatureSettings(), workdir=workdir)
+    for name, value in extra.items():
+        setattr(context, name, value)
+    return processor_class({"name": processor_class.__name__}).bind(context)
+
+
 def run(
     processor_class: type, settings: Settings, inputs: dict[str, Any], workdir: Path
 ) -> dict[str, Any]:
     """Run a processor as the flow does (validated first, as the API does)."""
-    processor = processor_class({"name": processor_class.__name__})
-    processor.settings = settings
-    processor.workdir = workdir
+    processor = bound(processor_class, settings, workdir)
     processor.validate(inputs)
     return processor.run(inputs)

@@ -11,9 +11,9 @@ import rasterio
 import shapely
 from shapely.geometry import shape
 
+from landgrid.catalog import store_path
 from landgrid.errors import InvalidParameterValue
-from landgrid.rasterstore import open_store
-from landgrid.resources import product_store
+from landgrid.raster.store import open_store
 from processes.change import ChangeProcessor
 from tests.landcover.conftest import CORINE, run
 from tests.landcover.test_extract import to_3035
@@ -33,7 +33,7 @@ def result(corine, lausanne, tmp_path_factory):
 
 def independent_pairs(settings, lausanne):
     polygon = to_3035(shape(lausanne["geometry"]))
-    with open_store(product_store(settings, CORINE)) as ds:
+    with open_store(store_path(settings, CORINE)) as ds:
         a, b = ds["land_cover"].values
         xs, ys = np.meshgrid(ds.x.values, ds.y.values)
     inside = shapely.contains_xy(polygon, xs, ys) & (a != 255) & (b != 255)

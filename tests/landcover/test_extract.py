@@ -14,9 +14,9 @@ import xarray as xr
 from pyproj import Transformer
 from shapely.geometry import shape
 
+from landgrid.catalog import store_path
 from landgrid.errors import InvalidParameterValue
-from landgrid.rasterstore import open_store
-from landgrid.resources import product_store
+from landgrid.raster.store import open_store
 from processes.extract import ExtractProcessor
 from tests.landcover.conftest import CORINE, run
 
@@ -45,7 +45,7 @@ def test_native_extract_is_the_masked_direct_read(corine, lausanne, tmp_path):
         got = tif.read()
         xs = tif.transform.c + (np.arange(tif.width) + 0.5) * tif.transform.a
         ys = tif.transform.f + (np.arange(tif.height) + 0.5) * tif.transform.e
-    with open_store(product_store(corine, CORINE)) as ds:
+    with open_store(store_path(corine, CORINE)) as ds:
         direct = ds["land_cover"].sel(x=xs, y=ys).values  # (time, y, x) direct read
     inside = shapely.contains_xy(polygon, *np.meshgrid(xs, ys))
     expected = np.where(inside, direct, 255)
@@ -67,7 +67,7 @@ def test_reprojected_extract_agrees_with_the_store(corine, lausanne, tmp_path):
     inside = shapely.contains_xy(shape(lausanne["geometry"]), gx, gy)
     t = Transformer.from_crs("EPSG:2056", "EPSG:3035", always_xy=True)
     x3035, y3035 = t.transform(gx[inside], gy[inside])
-    with open_store(product_store(corine, CORINE)) as ds:
+    with open_store(store_path(corine, CORINE)) as ds:
         layer = ds["land_cover"].isel(time=1)
         expected = layer.sel(x=xr.DataArray(x3035), y=xr.DataArray(y3035), method="nearest").values
     assert (got[inside] == expected).mean() > 0.999  # centre-on-edge ties aside

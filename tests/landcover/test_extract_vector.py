@@ -13,12 +13,13 @@ from pyproj import Transformer
 from shapely import wkb
 from shapely.geometry import box, shape
 
-from flows.vectorize import polygons
+from landgrid.analysis.polygons import load_landcover_polygons
+from landgrid.analysis.source import source
+from landgrid.analysis.vectorize import polygons
+from landgrid.catalog import Catalog
 from landgrid.db import engine
 from landgrid.errors import InvalidParameterValue
 from landgrid.features.product import VectorProduct, write_vector_product
-from landgrid.vectors import load_landcover_polygons
-from processes.catalog import source
 from processes.extract import ExtractProcessor
 from tests.landcover.conftest import CORINE, run
 from tests.landcover.test_extract import to_3035
@@ -32,7 +33,7 @@ DATED = "clc-lausanne-polygons-dated"  # the same table with a time column
 @pytest.fixture(scope="module")
 def vector_db(corine, database):
     settings = corine.model_copy(update={"database_url": database})
-    src = source(settings, CORINE, [2012])
+    src = source(Catalog(settings), CORINE, [2012])
     items = polygons(src, 2012, box(*src.product.bounds))
     load_landcover_polygons(engine(settings.db_url()), "clc_lausanne_2012", 3035, items)
     to_lonlat = Transformer.from_crs(3035, "OGC:CRS84", always_xy=True)

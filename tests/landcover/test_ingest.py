@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import rasterio
 
+from landgrid.catalog import store_path
 from landgrid.errors import InvalidParameterValue
-from landgrid.rasterstore import store_years
-from landgrid.resources import product_store
+from landgrid.raster.store import store_years
 from processes.ingest import IngestProcessor
 from tests.landcover.conftest import CORINE, run
 
@@ -21,9 +21,9 @@ from tests.landcover.conftest import CORINE, run
 def own_store(corine, tmp_path):
     """A private copy of the CORINE store (these tests change it)."""
     settings = corine.model_copy(update={"data_dir": tmp_path / "var"})
-    target = product_store(settings, CORINE)
+    target = store_path(settings, CORINE)
     target.parent.mkdir(parents=True)
-    shutil.copyfile(product_store(corine, CORINE), target)
+    shutil.copyfile(store_path(corine, CORINE), target)
     return settings
 
 
@@ -39,7 +39,7 @@ def test_ingest_adds_a_year(own_store, clc_dir, tmp_path):
         tmp_path / "job",
     )
     assert out["report"]["replaced"] is False
-    assert store_years(product_store(own_store, CORINE)) == [2006, 2012, 2018]
+    assert store_years(store_path(own_store, CORINE)) == [2006, 2012, 2018]
 
 
 def test_value_outside_the_legend_fails_and_changes_nothing(own_store, clc_dir, tmp_path):
@@ -49,7 +49,7 @@ def test_value_outside_the_legend_fails_and_changes_nothing(own_store, clc_dir, 
     data[0, 10, 10] = 200
     with rasterio.open(bad, "w", **profile) as dst:
         dst.write(data)
-    store = product_store(own_store, CORINE)
+    store = store_path(own_store, CORINE)
     before = digest(store)
     with pytest.raises(
         InvalidParameterValue, match=r"product unchanged: .*bad.tif: values not in the legend.*200"

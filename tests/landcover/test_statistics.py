@@ -12,11 +12,11 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box, shape
 
-from flows.zonal import Zone, blocks, class_counts
+from landgrid.analysis.source import source
+from landgrid.analysis.zonal import Zone, blocks, class_counts
+from landgrid.catalog import Catalog, store_path
 from landgrid.errors import InvalidParameterValue
-from landgrid.rasterstore import open_store
-from landgrid.resources import product_store
-from processes.catalog import source
+from landgrid.raster.store import open_store
 from processes.statistics import StatisticsProcessor
 from tests.landcover.conftest import CORINE, run
 from tests.landcover.test_extract import to_3035
@@ -27,7 +27,7 @@ def independent_counts(settings, geom_2056, year):
     polygon = shapely.transform(
         geom_2056, lambda xy: np.column_stack(to_3035.transform(xy[:, 0], xy[:, 1]))
     )
-    with open_store(product_store(settings, CORINE)) as ds:
+    with open_store(store_path(settings, CORINE)) as ds:
         layer = ds["land_cover"].sel(time=ds.time.dt.year == year).isel(time=0)
         xs, ys = np.meshgrid(layer.x.values, layer.y.values)
         inside = shapely.contains_xy(polygon, xs, ys)
@@ -88,7 +88,7 @@ def test_blocks_and_overlapping_zones(corine, lausanne):
     """Blocks of a few rows give the same counts; an overlapping zone counts on its own."""
     geom = shape(lausanne["geometry"])
     half = geom.intersection(box(*geom.bounds[:2], geom.centroid.x, geom.bounds[3]))
-    src = source(corine, CORINE, [2012])
+    src = source(Catalog(corine), CORINE, [2012])
     zones = [Zone(i, to_3035(g)) for i, g in enumerate((geom, half))]
     done = []
     counts = class_counts(
@@ -169,7 +169,7 @@ def test_bad_inputs_are_client_errors(corine, lausanne, tmp_path, change, messag
 
 def independent_fractions(settings, polygon, year):
     """Covered area of each class in pixels: every pixel as a box, intersected with shapely."""
-    with open_store(product_store(settings, CORINE)) as ds:
+    with open_store(store_path(settings, CORINE)) as ds:
         layer = ds["land_cover"].sel(time=ds.time.dt.year == year).isel(time=0)
         minx, miny, maxx, maxy = polygon.bounds
         layer = layer.sel(x=slice(minx - 100, maxx + 100), y=slice(maxy + 100, miny - 100))
@@ -227,7 +227,7 @@ def test_fraction_areas_add_up_to_the_polygon(fraction, lausanne_3035, result):
 
 
 def test_fraction_in_tiles_equals_one_pass(corine, lausanne_3035):
-    src = source(corine, CORINE, [2006, 2012])
+    src = source(Catalog(corine), CORINE, [2006, 2012])
     zones = [Zone("l", lausanne_3035), Zone("w", lausanne_3035.buffer(-500))]
     whole = class_counts(src, zones, [2006, 2012], method="fraction", block_pixels=10**9)
     tiles = []

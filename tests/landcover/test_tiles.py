@@ -13,9 +13,10 @@ from prefect import flow, runtime
 from prefect.settings import PREFECT_API_URL, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
 from shapely.geometry import shape
 
-from flows.tiles import run_tiles, task_runner
-from flows.zonal import Zone, class_counts
-from processes.catalog import source
+from flows.tiles import run_tiles, task_runner, tile_runner
+from landgrid.analysis.source import source
+from landgrid.analysis.zonal import Zone, class_counts
+from landgrid.catalog import Catalog
 from tests.landcover.conftest import CORINE
 from tests.landcover.test_extract import to_3035
 
@@ -23,7 +24,7 @@ YEARS = [2006, 2012]
 
 
 def counts(settings, zones, method, progress):
-    src = source(settings, CORINE, YEARS)
+    src = source(Catalog(settings), CORINE, YEARS)
     return class_counts(
         src,
         zones,
@@ -32,7 +33,7 @@ def counts(settings, zones, method, progress):
         block_pixels=2000,  # ~a dozen tiles over Lausanne's 100 m pixels
         chunk_rows=4,
         method=method,
-        settings=settings,
+        run_tiles=tile_runner(settings),
     )
 
 

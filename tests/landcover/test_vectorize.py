@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from rasterio.features import rasterize
 from shapely import wkb
 
-from flows.clip import clip
+from landgrid.analysis.aoi import aoi_in_product
+from landgrid.analysis.clip import clip
+from landgrid.analysis.source import source
+from landgrid.catalog import Catalog, vector_products_dirs
 from landgrid.db import engine
-from landgrid.features.product import load_vector_products, vector_products_dirs
-from processes.aoi import aoi_in_product
-from processes.catalog import source
+from landgrid.features.product import load_vector_products
 from processes.vectorize import VectorizeProcessor, published_names
-from tests.landcover.conftest import CORINE, run
+from tests.landcover.conftest import CORINE, bound, run
 
 pytestmark = pytest.mark.services
 
@@ -33,7 +34,7 @@ def test_polygons_rasterise_back_to_the_pixels(corine_db, lausanne, tmp_path):
     table = out["collection"]["table"]
     with engine(corine_db.db_url()).connect() as conn:
         rows = conn.execute(sa.text(f'SELECT code, ST_AsBinary(geom) FROM "{table}"')).all()
-    src = source(corine_db, CORINE, [2012])
+    src = source(Catalog(corine_db), CORINE, [2012])
     aoi = aoi_in_product(lausanne["geometry"], "EPSG:2056", src.product, 1e4)
     cut = clip(src, [2012], aoi)
     g = cut.plan.grid
@@ -77,10 +78,7 @@ def test_a_job_stopped_after_writing_leaves_nothing_published(corine_db, lausann
         if message == "published":
             raise Dismissed
 
-    processor = VectorizeProcessor({"name": "vectorize"})
-    processor.settings = corine_db
-    processor.workdir = tmp_path / "job-4"
-    processor.reporter = reporter
+    processor = bound(VectorizeProcessor, corine_db, tmp_path / "job-4", report=reporter)
     inputs = {"product": CORINE, "year": 2012, "aoi": lausanne["geometry"], "aoiCrs": "EPSG:2056"}
     with pytest.raises(Dismissed):
         processor.run(inputs)

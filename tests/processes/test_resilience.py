@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from landgrid.jobs import JobStore
-from landgrid.models import Job
+from landgrid.jobs.model import Job
+from landgrid.jobs.store import JobStore
 from tests.processes.test_jobs import execute, wait_status
 
 pytestmark = pytest.mark.services

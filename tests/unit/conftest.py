@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from landgrid.products import RasterProduct, load_products
+from landgrid.raster.product import RasterProduct, load_products
 
 REPO = Path(__file__).resolve().parents[2]
 PRODUCTS_DIR = REPO / "config" / "products"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from landgrid.rasterstore import store_years
+from landgrid.raster.store import store_years
 
 LANDGRID = str(Path(sys.executable).parent / "landgrid")
 

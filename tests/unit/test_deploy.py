@@ -15,7 +15,7 @@ def test_compose_services_and_roles():
     services = compose["services"]
     assert {"db", "prefect", "web", "worker", "reconciler", "keycloak", "migrate"} <= set(services)
     assert services["worker"]["command"] == ["python", "-m", "flows.worker"]
-    assert services["reconciler"]["command"] == ["python", "-m", "processes.reconciler"]
+    assert services["reconciler"]["command"] == ["python", "-m", "flows.reconciler"]
     for name in ("web", "worker", "reconciler"):
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql://")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import rasterio
 
-from landgrid.generator import (
+from landgrid.ops.generator import (
     CROP,
     GRASS,
     SEALED,
@@ -18,7 +18,7 @@ from landgrid.generator import (
     generate_year,
     write_geotiff,
 )
-from landgrid.products import RasterProduct
+from landgrid.raster.product import RasterProduct
 
 SEED = 2018
 

@@ -9,7 +9,7 @@ import rasterio
 import yaml
 from rasterio.warp import transform_bounds
 
-from landgrid.products import (
+from landgrid.raster.product import (
     ProductDefinitionError,
     RasterProduct,
     flag_meaning,

@@ -16,8 +16,8 @@ from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
-from landgrid.products import RasterProduct
-from landgrid.rasterstore import (
+from landgrid.raster.product import RasterProduct
+from landgrid.raster.store import (
     VARIABLE,
     IngestCRSError,
     IngestExtentError,

@@ -1,0 +1,152 @@
+"""Jobs from request to Prefect: record, submit or run, dismiss.
+
+Submission order: validate (done by the caller), record the job (our table is the source of
+truth for clients), then hand it to Prefect. Async jobs go to a worker as a Scheduled run of
+their deployment, with the job id as idempotency key and flow-run name, so a retried
+submission never makes a second run. Sync jobs run the same job body directly in a thread of
+the web process, mirrored as a Prefect flow run beside the request (``flows.flowruns``); one
+that outlives its wait budget simply carries on and the client gets 201 + Location instead,
+as for an async job.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from prefect.exceptions import ObjectNotFound
+from prefect.states import Cancelling
+
+from flows.client import PREFECT_DOWN, prefect_client
+from flows.flowruns import FlowRuns
+from flows.ogc_process import FLOW_NAME
+from flows.runner import INTERNAL, JobDismissed, JobRunner
+from landgrid.jobs.model import Job
+from landgrid.jobs.request import ExecuteRequest
+from landgrid.jobs.store import now, start_heartbeat, this_runner
+
+LOGGER = logging.getLogger(__name__)
+SUBMITTERS = 2  # Prefect's server is the bottleneck of a burst, not parallel submissions
+
+
+class Dispatcher:
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+        self.settings = runner.settings
+        self.store = runner.store
+        self.registry = runner.registry
+        self.flow_runs = FlowRuns(self.store, self.settings)
+        self._sync_pool: ThreadPoolExecutor | None = None
+        self._submitter: ThreadPoolExecutor | None = None
+
+    # submission --------------------------------------------------------------------------
+    def record(
+        self,
+        process_id: str,
+        request: ExecuteRequest,
+        owner: str,
+        idempotency_key: str | None,
+        mode: str,
+    ) -> tuple[Job, bool]:
+        """Record a new job; an idempotency key already used by this owner gives that job.
+        A sync job is recorded as started (this process runs it now): one commit less."""
+        started = {"status": "accepted", "message": "accepted"}
+        if mode == "sync":
+            started = {
+                "status": "running",
+                "message": "running",
+                "started": now(),
+                "runner": this_runner(),
+                "heartbeat": now(),
+            }
+        return self.store.create(
+            Job(
+                id=str(uuid.uuid4()),
+                process_id=process_id,
+                owner=owner,
+                mode=mode,
+                progress=0,
+                **started,
+                inputs=request.inputs,
+                requested_outputs=request.outputs or None,
+                response=request.response,
+                subscriber=request.subscriber,
+                idempotency_key=idempotency_key,
+            )
+        )
+
+    def submit_async(self, job: Job) -> None:
+        """Submit in the background: the client's 201 does not wait for Prefect, and the
+        web threads stay free for status polls while a burst of jobs is handed over. If
+        this process dies first, the reconciler submits the job (it is ``accepted``
+        without a run)."""
+        if self._submitter is None:
+            self._submitter = ThreadPoolExecutor(SUBMITTERS, thread_name_prefix="submit")
+        self._submitter.submit(self.submit_now, job)
+
+    def submit_now(self, job: Job) -> bool:
+        """Hand the job to a Prefect worker. With Prefect unreachable the job stays
+        ``accepted`` and the reconciler submits it when Prefect is back (same run id)."""
+        try:
+            with prefect_client(self.settings, fail_fast=True) as client:
+                run_id = self.flow_runs.schedule(client, job)
+        except ObjectNotFound:  # a process without a deployment: never runnable as it is
+            self.store.finish(
+                job.id,
+                "failed",
+                f"no Prefect deployment {FLOW_NAME}/{job.process_id}: the operator must "
+                "apply the deployments (python -m flows.deployments)",
+                {"exception": INTERNAL},
+            )
+            return False
+        except PREFECT_DOWN as exc:
+            LOGGER.warning("Prefect unreachable, job %s queued: %s", job.id, exc)
+            self.store.update(job.id, message="queued: waiting for the workflow engine")
+            return False
+        self.store.update(job.id, flow_run_id=str(run_id), message="queued")
+        return True
+
+    def run_sync(self, job: Job, wait_seconds: float) -> Job:
+        """Run the job here; return it as it stands after at most ``wait_seconds``."""
+        if self._sync_pool is None:
+            self._sync_pool = ThreadPoolExecutor(
+                self.settings.sync_threads, thread_name_prefix="sync-job"
+            )
+            start_heartbeat(self.store, self.settings.heartbeat_interval)
+        execution = self._sync_pool.submit(self._execute_here, job)
+        self.flow_runs.follow(job, execution)
+        done, _ = wait([execution], timeout=wait_seconds)
+        return (done and execution.result()) or self.store.get(job.id) or job
+
+    def _execute_here(self, job: Job) -> Job | None:
+        """The job as it ended (None if something else ended it, e.g. a dismissal)."""
+        try:
+            return self.runner.execute(job)
+        except JobDismissed:
+            return None  # the job record already says dismissed
+        except Exception as exc:  # the job's failure, recorded with its reason
+            return self.runner.record_failure(job.id, exc)
+
+    # dismissal ---------------------------------------------------------------------------
+    def dismiss(self, job: Job) -> None:
+        """Cancel the Prefect run, undo what it published, mark it dismissed, remove its
+        results."""
+        if job.flow_run_id and not job.final:
+            try:
+                with prefect_client(self.settings, fail_fast=True) as client:
+                    client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
+            except (ObjectNotFound, *PREFECT_DOWN) as exc:
+                LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
+        if job.process_id in self.registry.definitions():  # what it published beyond results
+            processor = self.registry.processor(job.process_id, self.runner.context(job.owner))
+            processor.cleanup(job)
+        self.store.set(
+            job.id,
+            status="dismissed",
+            message="dismissed",
+            results=None,
+            finished=job.finished or now(),
+        )
+        shutil.rmtree(self.settings.results_dir / job.id, ignore_errors=True)

@@ -1,0 +1,156 @@
+"""``landgrid`` command line: serve the embedded stack, load data, manage the schema."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from landgrid.errors import LandgridError
+from landgrid.ops.progress import progress_bar
+from landgrid.settings import Settings
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def say(message: str) -> None:
+    style = "bold yellow" if message.startswith("WARNING") else "default"
+    console.print(f"[bold cyan]landgrid[/] [{style}]{escape(message)}[/]")
+
+
+class LandgridGroup(click.Group):
+    """Show our own errors as one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LandgridError as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            sys.exit(1)
+
+
+@click.group(cls=LandgridGroup)
+def main() -> None:
+    """Landgrid: an OGC API geoserver for land-monitoring products."""
+
+
+def auth_line(settings: Settings) -> str:
+    if settings.auth_mode == "open":
+        return "[bold yellow]OFF: everyone is the local admin (LANDGRID_AUTH_MODE=open)[/]"
+    return f"OpenID Connect, issuer {escape(settings.oidc_issuer or '')}"
+
+
+@main.command()
+def serve() -> None:
+    """Run PostgreSQL, Prefect server + worker and the web app until Ctrl-C."""
+    from landgrid.ops.stack import Stack
+
+    settings = Settings()
+    stack = Stack(settings, say)
+    try:
+        stack.up(bar=lambda text: progress_bar(text, console))
+        console.print(
+            f"\n[bold green]Landgrid is up[/]\n"
+            f"  OGC API      {settings.url}/\n"
+            f"  collections  {settings.url}/collections\n"
+            f"  processes    {settings.url}/processes\n"
+            f"  health       {settings.url}/health\n"
+            f"  Prefect UI   http://localhost:{settings.prefect_port}\n"
+            f"  auth         {auth_line(settings)}\n"
+            f"  logs         {settings.data_dir / 'logs'}\n"
+            f"Ctrl-C stops everything.\n"
+        )
+        stack.wait()
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        stack.stop()
+        say("stopped")
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    from landgrid.ops.migrate import upgrade
+
+    upgrade(Settings().db_url())
+    say("schema up to date")
+
+
+@main.command()
+@click.argument("product_id")
+@click.argument("year", type=int)
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+def ingest(product_id: str, year: int, source: str) -> None:
+    """Add YEAR of PRODUCT_ID from SOURCE (GeoTIFF or netCDF, any CRS and grid).
+
+    The same validated ingestion as the ``ingest`` process: CRS, extent and legend classes
+    are checked first, and a bad file changes nothing. A running server serves the year at
+    once.
+    """
+    from landgrid.catalog import store_path
+    from landgrid.raster.product import load_products
+    from landgrid.raster.store import create_store, ingest_year
+
+    settings = Settings()
+    products = load_products(settings.products_dir)
+    if product_id not in products:
+        raise click.BadParameter(f"unknown product; known: {', '.join(products)}")
+    product = products[product_id]
+    store = store_path(settings, product.id)
+    if not store.exists():
+        create_store(product, store)
+    with progress_bar(f"ingest {product.id} {year}", console) as progress:
+        report = ingest_year(product, store, source, year, progress)
+    say(f"{product.id} {year}: ingested from {source} into {store} ({report.seconds:.1f} s)")
+
+
+@main.command("load-vector")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--layer", help="layer of a multi-layer source (GeoPackage)")
+@click.option("--id", "product_id", required=True, help="collection id")
+@click.option("--table", help="PostGIS table (default: the id with _ for -)")
+@click.option("--title", help="collection title (default: the id)")
+@click.option("--description", default="")
+@click.option("--time-column", help="temporal property (instant or interval start)")
+@click.option("--time-end-column", help="end of the temporal interval")
+@click.option("--editable/--read-only", default=False, help="allow Part 4 transactions")
+def load_vector(
+    source: Path,
+    layer: str | None,
+    product_id: str,
+    table: str | None,
+    title: str | None,
+    description: str,
+    time_column: str | None,
+    time_end_column: str | None,
+    editable: bool,
+) -> None:
+    """Load SOURCE (GeoPackage, Shapefile, GeoJSON...) and serve it as a collection."""
+    from landgrid.db import engine
+    from landgrid.features.loader import ensure_unaccent, load_layer, product_definition
+    from landgrid.features.product import write_vector_product
+
+    settings = Settings()
+    db = engine(settings.db_url())
+    table = table or product_id.replace("-", "_").replace(".", "_").lower()
+    with progress_bar(f"load {source.name} into {table}", console) as progress:
+        result = load_layer(db, source, table, layer=layer, progress=progress)
+    ensure_unaccent(db)
+    product = product_definition(
+        result,
+        product_id,
+        title or product_id,
+        description,
+        time_column=time_column,
+        time_end_column=time_end_column,
+        editable=editable,
+    )
+    path = write_vector_product(product, settings.data_dir / "vector-products")
+    say(
+        f"{result.count} features in {table} ({result.geometry_type}, EPSG:{result.srid}); "
+        f"definition {path}; served as {product_id} from now on"
+    )

@@ -1,0 +1,71 @@
+"""The application factory: settings in, a Flask app out; nothing global, nothing written.
+
+Everything a request needs is built here once per app from the settings and handed to the
+blueprints that use it: the catalog of products, the auth policy, the job dispatcher, the
+OpenAPI document. Several apps (one per test, say) can live in one process.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from flows.dispatch import Dispatcher
+from flows.runner import JobRunner
+from landgrid.auth.access import CollectionAccess
+from landgrid.auth.mode import check_auth_settings
+from landgrid.auth.policy import Policy
+from landgrid.catalog import Catalog
+from landgrid.features.settings import FeatureSettings
+from landgrid.settings import Settings
+from landgrid.web.auth import install_auth
+from landgrid.web.collections import collections_blueprint
+from landgrid.web.conformance import conformance_blueprint
+from landgrid.web.coverages import coverage_blueprint, coverages_conformance
+from landgrid.web.errors import install_error_boundary
+from landgrid.web.features import features_blueprint, features_conformance
+from landgrid.web.health import health_blueprint
+from landgrid.web.jobs import jobs_blueprint
+from landgrid.web.landing import landing_blueprint
+from landgrid.web.openapi import OpenApi
+from landgrid.web.processes import processes_blueprint, processes_conformance
+from processes.registry import load_config
+
+
+def create_app(settings: Settings | None = None, features: FeatureSettings | None = None) -> Flask:
+    settings = settings or Settings()
+    features = features or FeatureSettings()
+    check_auth_settings(settings)
+    policy = Policy.load(settings.auth_policy)
+    catalog = Catalog(settings)
+    access = CollectionAccess(policy, catalog, open_mode=settings.auth_mode == "open")
+    dispatcher = Dispatcher(JobRunner(settings, catalog=catalog, features=features))
+    metadata = load_config(settings.pygeoapi_config).get("metadata", {}).get("identification", {})
+    base = settings.url
+
+    app = Flask("landgrid", static_folder=None)
+    app.url_map.strict_slashes = False
+    app.config["LANDGRID_SETTINGS"] = settings
+    install_error_boundary(app)
+    install_auth(app, settings, policy, access)  # identity + policy, before every route
+    openapi = OpenApi(settings, catalog, policy)
+    processes = bool(dispatcher.registry.ids())
+    blueprints = [
+        landing_blueprint(base, metadata, openapi, processes),
+        conformance_blueprint(
+            base,
+            [
+                lambda: features_conformance(catalog),
+                lambda: coverages_conformance(catalog),
+                lambda: processes_conformance(dispatcher),
+            ],
+        ),
+        collections_blueprint(base, catalog, access),
+        coverage_blueprint(base, catalog, settings.coverage_max_pixels),
+        features_blueprint(base, catalog, settings.db_url(), features),
+        processes_blueprint(base, dispatcher),
+        jobs_blueprint(base, dispatcher),
+        health_blueprint(settings),
+    ]
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,102 @@
+"""The one Flask hook that authenticates and authorizes every request.
+
+Registered by ``create_app`` before any blueprint answers; it sets ``g.caller`` (who is
+calling: the token's ``sub`` or ``anonymous``, roles, admin) and stops the request with
+401/403 when the policy says so, or 404 for a collection the caller may not know of.
+Endpoints never look at tokens: they ask ``caller()`` and ``CollectionAccess``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, Response, g, request
+
+from landgrid.auth.access import Caller, CollectionAccess
+from landgrid.auth.actions import classify
+from landgrid.auth.authenticator import Authenticator
+from landgrid.auth.mode import OPEN_WARNING
+from landgrid.auth.policy import Decision, Policy
+from landgrid.auth.principal import AuthUnavailable, InvalidToken, Principal
+from landgrid.errors import Forbidden, NotFound, Unauthorized, Unavailable
+from landgrid.settings import Settings
+from landgrid.web.http import exception_response
+from landgrid.web.login import install_login, session_principal
+
+LOGGER = logging.getLogger(__name__)
+REALM = "landgrid"
+OPEN_CALLER = Caller("anonymous", None, is_admin=True)
+
+
+def caller() -> Caller:
+    """Who this request is (set by the auth hook; anonymous outside a request's hook)."""
+    return g.get("caller") or Caller("anonymous")
+
+
+def install_auth(app: Flask, settings: Settings, policy: Policy, access: CollectionAccess) -> None:
+    if settings.auth_mode == "open":
+        LOGGER.warning(OPEN_WARNING)
+
+        @app.before_request
+        def open_identity() -> None:
+            """Open mode: everyone is the local admin (the startup output says so)."""
+            g.caller = OPEN_CALLER
+
+        return
+    authenticator = Authenticator(settings)
+    app.config["LANDGRID_AUTHENTICATOR"] = authenticator
+    login = bool(settings.oidc_client_id and settings.oidc_client_secret)
+    if login:
+        install_login(app, settings)
+
+    @app.before_request
+    def authorize() -> Response | None:
+        action = classify(request.method, request.path, request.mimetype == "application/geo+json")
+        g.caller = Caller("anonymous")
+        if action.group == "landing":  # never evaluates tokens: always answers
+            return None
+        try:
+            principal = authenticator.authenticate(request.headers.get("Authorization"))
+        except InvalidToken as exc:
+            return unauthorized(exc.description)
+        except AuthUnavailable as exc:
+            LOGGER.error("auth: %s", exc)
+            return exception_response(Unavailable("the identity provider is unreachable"))
+        if principal is None and login:
+            principal = session_principal(authenticator)
+        g.caller = caller_of(principal, policy)
+        decision = policy.decide(principal, action)
+        owned_elsewhere = action.resource is not None and not access.exists_for(
+            g.caller, action.resource
+        )
+        if action.right in ("read", "edit") and owned_elsewhere:
+            # a job's published collection: others get 404 (its existence is not revealed)
+            return exception_response(NotFound(f"no collection {action.resource!r}"))
+        if decision is Decision.UNAUTHENTICATED:
+            return unauthorized(None)
+        if decision is Decision.FORBIDDEN:
+            header = f'Bearer realm="{REALM}", error="insufficient_scope"'
+            return exception_response(
+                Forbidden(f"{action.group}: your token lacks the right to do this"),
+                {"WWW-Authenticate": header},
+            )
+        return None
+
+
+def caller_of(principal: Principal | None, policy: Policy) -> Caller:
+    if principal is None:
+        return Caller("anonymous")
+    return Caller(principal.sub, principal, policy.is_admin(principal))
+
+
+def unauthorized(description: str | None) -> Response:
+    """RFC 6750 §3: no error code when no token was sent, ``invalid_token`` otherwise."""
+    header = f'Bearer realm="{REALM}"'
+    if description is None:
+        message = "authentication required: send an OAuth2 bearer token"
+    else:
+        safe = re.sub(r'[^\x20-\x7e]|["\\]', "", description)
+        header += f', error="invalid_token", error_description="{safe}"'
+        message = f"invalid token: {description}"
+    return exception_response(Unauthorized(message), {"WWW-Authenticate": header})

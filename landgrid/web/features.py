@@ -1,0 +1,264 @@
+"""HTTP edge of the features API: ``/items``, ``/items/{id}``, ``/queryables`` and the
+Part 4 transactions (``landgrid.features.editor``) of every vector product.
+
+Items answer GeoJSON with ``Content-Crs``, take CQL2 as a POST body, page by opaque keyset
+cursors (``next``/``prev`` links, also in the HTML pages) and answer bad input with 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
+
+from landgrid.catalog import Catalog
+from landgrid.features.editor import FeatureEditor
+from landgrid.features.errors import InvalidParameter, NotFound
+from landgrid.features.settings import FeatureSettings
+from landgrid.features.store import FeatureStore, Page
+from landgrid.web.auth import caller
+from landgrid.web.conformance import OGC
+from landgrid.web.http import wants_html
+from landgrid.web.pages import page as html_page
+
+GEOJSON = "application/geo+json"
+SCHEMA_JSON = "application/schema+json"
+CQL2_JSON_TYPES = ("application/json", "application/query-cql-json", "application/cql2+json")
+CQL2_TEXT_TYPES = ("text/plain", "application/cql2-text")
+FEATURES = [
+    f"{OGC}/ogcapi-features-1/1.0/conf/core",
+    f"{OGC}/ogcapi-features-1/1.0/conf/geojson",
+    f"{OGC}/ogcapi-features-1/1.0/conf/html",
+    f"{OGC}/ogcapi-features-1/1.0/conf/oas30",
+    f"{OGC}/ogcapi-features-2/1.0/conf/crs",
+    f"{OGC}/ogcapi-features-3/1.0/conf/queryables",
+    f"{OGC}/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    f"{OGC}/ogcapi-features-3/1.0/conf/filter",
+    f"{OGC}/ogcapi-features-3/1.0/conf/features-filter",
+    f"{OGC}/cql2/1.0/conf/cql2-text",
+    f"{OGC}/cql2/1.0/conf/cql2-json",
+    f"{OGC}/cql2/1.0/conf/basic-cql2",
+    f"{OGC}/cql2/1.0/conf/advanced-comparison-operators",
+    f"{OGC}/cql2/1.0/conf/case-insensitive-comparison",
+    f"{OGC}/cql2/1.0/conf/accent-insensitive-comparison",
+    f"{OGC}/cql2/1.0/conf/basic-spatial-functions",
+    f"{OGC}/cql2/1.0/conf/basic-spatial-functions-plus",
+    f"{OGC}/cql2/1.0/conf/spatial-functions",
+    f"{OGC}/cql2/1.0/conf/temporal-functions",
+    f"{OGC}/cql2/1.0/conf/property-property",
+    f"{OGC}/cql2/1.0/conf/arithmetic",
+]
+TRANSACTIONS = [
+    f"{OGC}/ogcapi-features-4/1.0/conf/create-replace-delete",
+    f"{OGC}/ogcapi-features-4/1.0/conf/update",
+]
+
+
+def features_conformance(catalog: Catalog) -> list[str]:
+    """Features, CRS, filtering and CQL2 while a vector product is served; Part 4 while one
+    of them is editable."""
+    vectors = catalog.products().vector.values()
+    if not vectors:
+        return []
+    return FEATURES + (TRANSACTIONS if any(p.editable for p in vectors) else [])
+
+
+def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSettings) -> Blueprint:
+    """Items, item, queryables and transactions of every vector product in the catalog."""
+    bp = Blueprint("features", __name__)
+    stores: dict[str, FeatureStore] = {}
+
+    def store_of(collection_id: str) -> FeatureStore:
+        """The product's store (one per definition: a changed definition gets a new one)."""
+        product = catalog.vector(collection_id)
+        if product is None:
+            if catalog.raster(collection_id) is not None:
+                raise NotFound(f"collection {collection_id!r} is a coverage: it has no items")
+            raise NotFound(f"no collection {collection_id!r}")
+        store = stores.get(collection_id)
+        if store is None or store.product != product:
+            store = stores[collection_id] = FeatureStore(db_url, product, fs)
+        return store
+
+    @bp.route("/collections/<collection_id>/items", methods=["GET", "POST"])
+    def items(collection_id: str) -> Any:
+        store = store_of(collection_id)
+        url = f"{base}/collections/{collection_id}/items"
+        is_filter_post = request.method == "POST" and request.mimetype != GEOJSON
+        if request.method == "POST" and not is_filter_post:
+            new_id = FeatureEditor(store).create(
+                _json_body(), request.headers.get("Content-Crs"), caller().identity
+            )
+            return Response(status=201, headers={"Location": f"{url}/{new_id}"})
+        html = request.method == "GET" and wants_html(("json", "geojson"), GEOJSON)
+        body_filter, body_lang = _body_filter() if is_filter_post else (None, None)
+        info, req = store.parse(request.args, body_filter, body_lang)
+        page = store.items(info, req)
+        kept = {k: v for k, v in request.args.items() if k not in ("cursor", "f")}
+        if body_filter is not None:
+            kept |= {
+                "filter": json.dumps(req.filter, separators=(",", ":")),
+                "filter-lang": "cql2-json",
+            }
+        if html:
+            return _items_html(store, page, url, kept)
+        return _collection_response(page, url, kept)
+
+    @bp.route("/collections/<collection_id>/items/<item_id>", methods=["GET"])
+    def item(collection_id: str, item_id: str) -> Any:
+        store = store_of(collection_id)
+        html = wants_html(("json", "geojson"), GEOJSON)
+        unknown = set(request.args) - {"f", "crs", "lang"}
+        if unknown:
+            raise InvalidParameter(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+        text, crs = store.item(item_id, request.args.get("crs"))
+        collection = f"{base}/collections/{collection_id}"
+        if html:
+            return html_page(
+                "item.html",
+                base=base,
+                title=f"{store.product.title}: {item_id}",
+                feature=json.loads(text),
+                collection_href=collection,
+                collection_title=store.product.title,
+            )
+        href = f"{collection}/items/{item_id}"
+        links = [
+            {"rel": "self", "type": GEOJSON, "href": href},
+            {"rel": "alternate", "type": "text/html", "href": f"{href}?f=html"},
+            {"rel": "collection", "type": "application/json", "href": collection},
+        ]
+        body = text[:-1] + ',"links":' + json.dumps(links) + "}"
+        return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
+
+    @bp.route("/collections/<collection_id>/items/<item_id>", methods=["PUT", "PATCH", "DELETE"])
+    def edit_item(collection_id: str, item_id: str) -> Any:
+        editor, crs = FeatureEditor(store_of(collection_id)), request.headers.get("Content-Crs")
+        identity = caller().identity
+        if request.method == "PUT":
+            editor.replace(item_id, _json_body(), crs, identity)
+        elif request.method == "PATCH":
+            editor.update(item_id, _json_body(), crs, identity)
+        else:
+            editor.delete(item_id, identity)
+        return Response(status=204)
+
+    @bp.route("/collections/<collection_id>/queryables", methods=["GET"])
+    def queryables(collection_id: str) -> Any:
+        store = store_of(collection_id)
+        html = wants_html(json_type=SCHEMA_JSON)
+        schema = {"$id": f"{base}/collections/{collection_id}/queryables", **store.queryables()}
+        if html:
+            return html_page(
+                "schema.html",
+                base=base,
+                title=f"{store.product.title}: queryables",
+                schema=schema,
+                collection_href=f"{base}/collections/{collection_id}",
+                collection_title=store.product.title,
+            )
+        return Response(json.dumps(schema), 200, mimetype=SCHEMA_JSON)
+
+    return bp
+
+
+def _items_html(store: FeatureStore, page: Page, url: str, args: dict[str, str]) -> Response:
+    """A page of items as a table, paged by the same keyset cursors as the JSON."""
+    html = {**args, "f": "html"}
+    links = [
+        {"rel": rel, "href": f"{url}?{urlencode(html | {'cursor': token})}"}
+        for rel, token in (("prev", page.prev), ("next", page.next))
+        if token
+    ]
+    features = [json.loads(f) for f in page.features]
+    columns = list(features[0]["properties"]) if features else []
+    return html_page(
+        "items.html",
+        base=url.rsplit("/collections/", 1)[0],
+        title=f"{store.product.title}: items",
+        features=features,
+        columns=columns,
+        links=links,
+        items_href=url,
+        collection_href=url.rsplit("/", 1)[0],
+        collection_title=store.product.title,
+    )
+
+
+def _json_body() -> Any:
+    try:
+        return json.loads(request.get_data() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InvalidParameter(f"the body is not valid JSON: {e}") from e
+
+
+def _body_filter() -> tuple[dict | str, str]:
+    """A CQL2 filter sent as the POST body: cql2-json, or cql2-text as plain text."""
+    if request.mimetype in CQL2_TEXT_TYPES:
+        return request.get_data(as_text=True), "cql2-text"
+    if request.mimetype in CQL2_JSON_TYPES:
+        try:
+            body = json.loads(request.get_data(as_text=True))
+        except ValueError as e:
+            raise InvalidParameter(f"the body is not JSON: {e}") from e
+        if isinstance(body, dict) and "filter" in body and "op" not in body:
+            body = body["filter"]  # {"filter": {...}, "filter-lang": "cql2-json"}
+        if not isinstance(body, dict | bool):
+            raise InvalidParameter("the body must be a CQL2-JSON expression")
+        return body, "cql2-json"  # type: ignore[return-value]
+    raise InvalidParameter(
+        f"unsupported body type {request.mimetype!r}: send CQL2 as "
+        f"{CQL2_JSON_TYPES[1]} or {CQL2_TEXT_TYPES[0]}"
+    )
+
+
+def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response:
+    links = [
+        {
+            "rel": "self",
+            "type": GEOJSON,
+            "title": "this page",
+            "href": f"{url}?{urlencode(args | _cursor(request.args))}",
+        },
+        {
+            "rel": "alternate",
+            "type": "text/html",
+            "title": "this page as HTML",
+            "href": f"{url}?{urlencode({**args, 'f': 'html'} | _cursor(request.args))}",
+        },
+        {
+            "rel": "collection",
+            "type": "application/json",
+            "title": "the collection",
+            "href": url.rsplit("/", 1)[0],
+        },
+    ]
+    for rel, token in (("next", page.next), ("prev", page.prev)):
+        if token:
+            links.append(
+                {
+                    "rel": rel,
+                    "type": GEOJSON,
+                    "title": f"{rel} page",
+                    "href": f"{url}?{urlencode(args | {'cursor': token})}",
+                }
+            )
+    tail: dict[str, Any] = {"numberReturned": len(page.features)}
+    if page.number_matched is not None:
+        tail["numberMatched"] = page.number_matched
+    tail["timeStamp"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tail["links"] = links
+    body = (
+        '{"type":"FeatureCollection","features":['
+        + ",".join(page.features)
+        + "],"
+        + json.dumps(tail)[1:]
+    )
+    return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{page.crs.uri}>"})
+
+
+def _cursor(args: Any) -> dict[str, str]:
+    return {"cursor": args["cursor"]} if "cursor" in args else {}
