@@ -42,6 +42,7 @@ import yaml
 from flask import Flask
 from rasterio.enums import Resampling
 
+from landgrid.catalog import Catalog
 from landgrid.coverage import encode, reader
 from landgrid.coverage.plan import make_plan
 from landgrid.coverage.query import parse_query
@@ -54,6 +55,7 @@ from landgrid.web.coverages import coverage_blueprint
 
 PID = "bench-backbone"
 YEAR = 2021
+MAX_PIXELS = 16_777_216
 
 
 def _median(fn: Callable[[], object], repeat: int) -> float:
@@ -73,7 +75,7 @@ def build(workdir: Path, size: int) -> tuple[Settings, object]:
     products_dir = workdir / "products-def"
     products_dir.mkdir(parents=True, exist_ok=True)
     (products_dir / f"{PID}.yml").write_text(yaml.safe_dump(product.model_dump(mode="json")))
-    settings = Settings(data_dir=workdir, products_dir=products_dir, coverage_max_pixels=16_777_216)
+    settings = Settings(data_dir=workdir, products_dir=products_dir, coverage_max_pixels=MAX_PIXELS)
     store = settings.products_data_dir / f"{PID}.nc"
     if not store.exists():
         tif = workdir / f"{PID}.tif"
@@ -100,7 +102,7 @@ def main() -> None:
     settings, product = build(args.workdir, args.size)
     store = settings.products_data_dir / f"{PID}.nc"
     app = Flask("bench")
-    app.register_blueprint(coverage_blueprint(settings))
+    app.register_blueprint(coverage_blueprint(settings.url, Catalog(settings), MAX_PIXELS))
     client = app.test_client()
     # a window in the middle of the product, aligned on pixels
     x0 = product.extent.xmin + (args.size // 2) * 10
@@ -294,8 +296,11 @@ def _server(settings: Settings) -> Iterator[tuple[str, int]]:
 
 def server_app() -> Flask:
     """The coverage routes alone, configured from ``LANDGRID_*`` (what ``_server`` runs)."""
+    settings = Settings()
     app = Flask("bench")
-    app.register_blueprint(coverage_blueprint(Settings()))
+    app.register_blueprint(
+        coverage_blueprint(settings.url, Catalog(settings), settings.coverage_max_pixels)
+    )
     return app
 
 

@@ -90,7 +90,8 @@ def bare_prefect(stack: Stack, runs: int) -> list[float]:
         "from flows.ogc_process import ogc_process\n"
         "from flows.deployments import ensure_work_pool\n"
         "from prefect.deployments.runner import EntrypointType\n"
-        f"ensure_work_pool('{STOCK_POOL}')\n"
+        "from landgrid.settings import Settings\n"
+        f"ensure_work_pool(Settings(work_pool='{STOCK_POOL}'))\n"
         f"ogc_process.to_deployment(name='stock', work_pool_name='{STOCK_POOL}',"
         " entrypoint_type=EntrypointType.MODULE_PATH).apply()\n"
     )
@@ -111,7 +112,7 @@ def bare_prefect(stack: Stack, runs: int) -> list[float]:
         "    store.create(job)\n"
         "    t = time.perf_counter()\n"
         "    run = run_deployment('ogc-process/stock', parameters={'job_id': job.id,"
-        " 'process_id': 'echo', 'inputs': {'echoInput': 'x'}}, timeout=600, poll_interval=0.2)\n"
+        " 'process_id': 'echo'}, timeout=600, poll_interval=0.2)\n"
         "    assert run.state.is_completed(), run.state\n"
         "    print(time.perf_counter() - t, flush=True)\n"
     )

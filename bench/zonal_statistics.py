@@ -46,6 +46,9 @@ from shapely.geometry import Polygon, mapping
 
 from landgrid.analysis.source import source
 from landgrid.analysis.zonal import Zone, class_counts
+from landgrid.catalog import Catalog
+from landgrid.features.settings import FeatureSettings
+from processes.base import ProcessContext
 from processes.extract import ExtractProcessor
 
 HERE = Path(__file__).resolve().parent
@@ -177,7 +180,7 @@ def main() -> None:
     args = ap.parse_args()
     cov = _coverages_bench()
     settings, product = cov.build(args.workdir, args.size)
-    src = source(settings, cov.PID, [cov.YEAR])
+    src = source(Catalog(settings), cov.PID, [cov.YEAR])
     zones = make_zones(product, args.zones)
     nodata = product.nodata
     print(
@@ -231,10 +234,9 @@ def main() -> None:
         product.extent.xmin + 10_000,
         product.extent.ymax,
     )
-    proc = ExtractProcessor({"name": "extract"})
-    proc.settings = settings
     with tempfile.TemporaryDirectory() as tmp:
-        proc.workdir = Path(tmp)
+        context = ProcessContext(settings, Catalog(settings), FeatureSettings(), workdir=Path(tmp))
+        proc = ExtractProcessor({"name": "extract"}).bind(context)
         aoi = {"type": "Polygon", "coordinates": [list(area.exterior.coords)]}
         inputs = {"product": cov.PID, "year": cov.YEAR, "aoi": aoi, "aoiCrs": "EPSG:3035"}
         t_extract, out = _median(lambda: proc.run(inputs), args.repeat)
