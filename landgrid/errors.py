@@ -79,3 +79,10 @@ class Forbidden(ApiError):
 
     status = 403
     type = "Forbidden"
+
+
+class PayloadTooLarge(ApiError):
+    """A request body over its size limit (413), refused before anything parses it."""
+
+    status = 413
+    type = "PayloadTooLarge"
