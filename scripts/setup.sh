@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Landgrid needs, from nothing: system packages (PostgreSQL + PostGIS,
-# GDAL tools; with --test also QGIS's Python bindings for a client test), a Python >= 3.12,
+# GDAL tools, Node.js; with --test also QGIS's Python bindings for a client test and Chromium
+# for the browser tests), the web pages' assets built from their npm lockfile, a Python >= 3.12,
 # uv, and the locked Python environment in .venv.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
@@ -41,6 +42,50 @@ if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c 'import qgis.core' >/dev/nul
   else
     say "python3-qgis not installed: the QGIS client test will be skipped (apt-get install python3-qgis)"
   fi
+fi
+
+# With --test: Debian's Chromium for the browser tests (tests/browser drive it through
+# Playwright; no browser is downloaded). Without it they are skipped for a non-root user
+# and fail for root, who should have had it installed here.
+apt_updated=
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  apt-get install -y -qq "$@" >/dev/null
+}
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing system packages: chromium (browser tests)"
+    apt_install chromium || die "could not install chromium, which the browser tests need"
+  else
+    say "chromium not installed: the browser tests will be skipped (apt-get install chromium)"
+  fi
+fi
+
+# --- web assets: Node.js >= 18 and npm, then npm ci + build only when stale ---------------
+# The HTML pages' scripts, stylesheets and icons are served by us, built from the pinned
+# lockfile into landgrid/web/static/dist (never committed, never fetched at run time).
+node_ok() { node -e 'process.exit(+process.versions.node.split(".")[0] < 18 ? 1 : 0)' 2>/dev/null; }
+if ! node_ok || ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing system packages: nodejs npm (web assets)"
+    { node_ok || apt_install nodejs; } && { command -v npm >/dev/null || apt_install npm; } &&
+      node_ok || die "could not install Node.js >= 18 and npm"
+  else
+    die "missing Node.js >= 18 and npm (web assets): as root run apt-get install nodejs npm"
+  fi
+fi
+ASSETS=landgrid/web/assets
+STAMP=landgrid/web/static/dist/LICENSES.txt # written last by the build
+if [ ! -f "$STAMP" ] || [ -n "$(find "$ASSETS/package-lock.json" "$ASSETS/build.mjs" "$ASSETS/src" \
+  -newer "$STAMP" -print -quit)" ]; then
+  if [ ! -f "$ASSETS/node_modules/.package-lock.json" ] ||
+    [ "$ASSETS/package-lock.json" -nt "$ASSETS/node_modules/.package-lock.json" ]; then
+    say "installing web assets' packages (npm ci)"
+    (cd "$ASSETS" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  say "building web assets into landgrid/web/static/dist"
+  (cd "$ASSETS" && node build.mjs >/dev/null)
 fi
 
 # --- Python >= 3.12 ---------------------------------------------------------------------
