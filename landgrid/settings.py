@@ -58,6 +58,25 @@ class Settings(BaseSettings):
         description="seconds between the beats of a process running jobs; a running job "
         "without a beat for stuck_after seconds has lost its process and fails",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line "
+        "with request_id, job_id, process_id and owner, for a log collector",
+    )
+    worker_metrics_port: int = Field(default=9101, description="the worker's /metrics port")
+    reconciler_metrics_port: int = Field(default=9102, description="the reconciler's /metrics port")
+    prefect_workers: int = Field(
+        default=1,
+        ge=1,
+        description="API processes of the stack's Prefect server; more than one needs Redis "
+        "for Prefect's messaging (redis_url, or a private redis-server the stack starts)",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for Prefect's messaging (redis://host:6379/0); unset with "
+        "prefect_workers > 1 = a private redis-server in data_dir",
+    )
+    redis_port: int = Field(default=6389, description="port of the private redis-server")
     demo_size: int = Field(default=2000, description="demo raster width/height in pixels")
     demo_seed: int = 2018
     coverage_max_pixels: int = Field(

@@ -14,6 +14,7 @@ ALWAYS_PUBLIC = (
     "conformance",
     "openapi",
     "health",
+    "metrics",
     "static",
     "login",
     "authorize",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from landgrid.db import engine
 from landgrid.jobs.model import Job
+from landgrid.observability import metrics
 
 LOGGER = logging.getLogger(__name__)
 FINAL = ("successful", "failed", "dismissed")
@@ -144,6 +145,16 @@ class JobStore:
         with self.session() as session:
             return list(session.scalars(query).all())
 
+    def census(self) -> tuple[list[tuple[str, str, int]], datetime | None]:
+        """Jobs by process and status, and when the oldest still queued one was created."""
+        by_state = select(Job.process_id, Job.status, func.count()).group_by(
+            Job.process_id, Job.status
+        )
+        oldest = select(func.min(Job.created)).where(Job.status == "accepted")
+        with self.session() as session:
+            rows = [(p, s, n) for p, s, n in session.execute(by_state).all()]
+            return rows, session.scalar(oldest)
+
     def open_jobs(self) -> Sequence[Job]:
         with self.session() as session:
             return session.scalars(select(Job).where(Job.status.in_(("accepted", "running")))).all()
@@ -204,6 +215,8 @@ class JobStore:
         with self.session() as session:
             job = session.scalars(query).one_or_none()
             session.commit()
+        if job is not None and job.started is not None:
+            metrics.job_left(job.process_id, "accepted", job.created, job.started)
         return job
 
     def beat(self) -> None:
@@ -257,6 +270,9 @@ class JobStore:
         with self.session() as session:
             job = session.scalars(query).one_or_none()
             session.commit()
+        if job is not None and job.finished is not None:
+            metrics.job_left(job.process_id, "running", job.started, job.finished)
+            metrics.job_finished(job.process_id, job.status, job.created, job.finished)
         return job
 
     def notification_failed(self, job: Job) -> None:

@@ -30,6 +30,7 @@ LAYERS = {  # module prefix -> layer rank (higher may import lower, never the re
     "landgrid.settings": 0,
     "landgrid.errors": 0,
     "landgrid.db": 0,
+    "landgrid.observability": 0,
     "landgrid": 0,  # the package itself
 }
 NAMES = {4: "entry points", 3: "web", 2: "execution", 1: "domain", 0: "core"}

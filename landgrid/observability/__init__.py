@@ -1,0 +1,1 @@
+"""What operators watch: the metrics every process exports and the shape of its log lines."""
