@@ -28,6 +28,8 @@ def throwaway_settings() -> Settings:
         pg_port=free_port(),
         port=port,
         prefect_port=free_port(),
+        worker_metrics_port=free_port(),
+        reconciler_metrics_port=free_port(),
         public_url=f"http://127.0.0.1:{port}",
         demo_size=200,
     )

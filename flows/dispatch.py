@@ -26,6 +26,7 @@ from flows.runner import INTERNAL, JobDismissed, JobRunner
 from landgrid.jobs.model import Job
 from landgrid.jobs.request import ExecuteRequest
 from landgrid.jobs.store import now, start_heartbeat, this_runner
+from landgrid.observability.logs import bind_job
 
 LOGGER = logging.getLogger(__name__)
 SUBMITTERS = 2  # Prefect's server is the bottleneck of a burst, not parallel submissions
@@ -61,7 +62,7 @@ class Dispatcher:
                 "runner": this_runner(),
                 "heartbeat": now(),
             }
-        return self.store.create(
+        job, new = self.store.create(
             Job(
                 id=str(uuid.uuid4()),
                 process_id=process_id,
@@ -76,6 +77,10 @@ class Dispatcher:
                 idempotency_key=idempotency_key,
             )
         )
+        if new:
+            with bind_job(job.id, process_id, owner):
+                LOGGER.info("job %s accepted: %s, %s, owner %s", job.id, process_id, mode, owner)
+        return job, new
 
     def submit_async(self, job: Job) -> None:
         """Submit in the background: the client's 201 does not wait for Prefect, and the
@@ -89,6 +94,10 @@ class Dispatcher:
     def submit_now(self, job: Job) -> bool:
         """Hand the job to a Prefect worker. With Prefect unreachable the job stays
         ``accepted`` and the reconciler submits it when Prefect is back (same run id)."""
+        with bind_job(job.id, job.process_id, job.owner):
+            return self._submit(job)
+
+    def _submit(self, job: Job) -> bool:
         try:
             with prefect_client(self.settings, fail_fast=True) as client:
                 run_id = self.flow_runs.schedule(client, job)
@@ -106,6 +115,7 @@ class Dispatcher:
             self.store.update(job.id, message="queued: waiting for the workflow engine")
             return False
         self.store.update(job.id, flow_run_id=str(run_id), message="queued")
+        LOGGER.info("job %s queued in Prefect: flow run %s", job.id, run_id)
         return True
 
     def run_sync(self, job: Job, wait_seconds: float) -> Job:
@@ -133,6 +143,11 @@ class Dispatcher:
     def dismiss(self, job: Job) -> None:
         """Cancel the Prefect run, undo what it published, mark it dismissed, remove its
         results."""
+        with bind_job(job.id, job.process_id, job.owner):
+            LOGGER.info("job %s dismissed", job.id)
+            self._dismiss(job)
+
+    def _dismiss(self, job: Job) -> None:
         if job.flow_run_id and not job.final:
             try:
                 with prefect_client(self.settings, fail_fast=True) as client:

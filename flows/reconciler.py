@@ -28,19 +28,30 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.states import Cancelled, Crashed
+from prometheus_client import REGISTRY, start_http_server
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows.client import PREFECT_DOWN, prefect_client
 from flows.dispatch import Dispatcher
 from flows.runner import INTERNAL, JobRunner
+from landgrid.jobs.census import JobCensus
 from landgrid.jobs.documents import document, status_info
+from landgrid.jobs.logbook import install as install_logbook
 from landgrid.jobs.model import Job
 from landgrid.jobs.store import now
+from landgrid.observability.logs import bind_job, configure
+from landgrid.observability.metrics import (
+    CALLBACKS,
+    RECONCILER_ERRORS,
+    RECONCILER_PASSES,
+    RECONCILER_REPAIRS,
+)
 from landgrid.settings import Settings
 
 LOGGER = logging.getLogger("landgrid.reconciler")
 NOTIFY_TIMEOUT = 5
 RUNS_PER_CALL = 200  # Prefect's maximum page size
+FINAL_RUN = (StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 
 
 def process_alive(runner: str | None) -> bool | None:
@@ -73,11 +84,14 @@ class Reconciler:
     def run_forever(self) -> None:
         while True:
             try:
-                self.reconcile()
-                self.notify()
+                with RECONCILER_PASSES.time():
+                    self.reconcile()
+                    self.notify()
             except PREFECT_DOWN as exc:
+                RECONCILER_ERRORS.labels("prefect").inc()
                 LOGGER.warning("Prefect unreachable: %s", exc)
             except SQLAlchemyError as exc:  # the database restarting: try again next pass
+                RECONCILER_ERRORS.labels("database").inc()
                 LOGGER.warning("job database unreachable: %s", exc)
             time.sleep(self.settings.reconcile_interval)
 
@@ -88,9 +102,12 @@ class Reconciler:
         with prefect_client(self.settings) as client:
             runs = self.read_runs(client, [job.flow_run_id for job in jobs if job.flow_run_id])
             for job in jobs:
-                self.repair(client, job, runs)
+                with bind_job(job.id, job.process_id, job.owner):
+                    self.repair(client, job, runs)
             for job in unmirrored:
-                self.dispatcher.flow_runs.record_missing(client, job)
+                with bind_job(job.id, job.process_id, job.owner):
+                    self.dispatcher.flow_runs.record_missing(client, job)
+                    self.repaired("mirrored", job, "its Prefect flow run recorded")
 
     def runner_lost(self, job: Job) -> str | None:
         """Why the process running ``job`` is known to be gone, if it is."""
@@ -123,10 +140,13 @@ class Reconciler:
         lost = self.runner_lost(job)
         if job.flow_run_id is None:
             if job.mode == "async" and job.status == "accepted" and age > self.grace:
-                self.dispatcher.submit_now(job)  # its web process could not (or died first)
+                if self.dispatcher.submit_now(job):  # its web process could not (or died first)
+                    self.repaired("submitted", job, "submitted to Prefect")
             elif lost:
                 self.store.finish(job.id, "failed", f"crashed: {lost}", {"exception": INTERNAL})
+                self.repaired("runner-lost", job, f"failed: {lost}")
             elif job.mode == "sync" and job.status == "accepted" and age > self.stuck:
+                self.repaired("sync-lost", job, "failed: its web process ended before it started")
                 self.store.finish(
                     job.id,
                     "failed",
@@ -139,12 +159,15 @@ class Reconciler:
             self.store.finish(
                 job.id, "failed", "lost: its Prefect flow run was deleted", {"exception": INTERNAL}
             )
+            self.repaired("run-deleted", job, "failed: its Prefect flow run was deleted")
             return
         state = run.state.type if run.state else None
         message = (run.state.message or "") if run.state else ""
         # time in its current state: a run that waited long in a backlog (Scheduled) and was
         # just claimed is not stuck in Pending
         in_state = now() - run.state.timestamp if run.state else age
+        if state is not None and state in FINAL_RUN:
+            self.repaired("run-final", job, f"its flow run is {state.value}, the job was not")
         if state == StateType.COMPLETED:
             self.store.finish(
                 job.id,
@@ -163,10 +186,18 @@ class Reconciler:
                 run.id, Cancelled(message="forced by the reconciler"), force=True
             )
             self.store.finish(job.id, "dismissed", "cancelled (forced after a stuck cancel)")
+            self.repaired("stuck-cancelling", job, "dismissed: forced after a stuck cancel")
         elif state == StateType.PENDING and in_state > self.stuck:
+            self.repaired("stuck-pending", job, "failed: stuck in Pending")
             self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
         elif state == StateType.RUNNING and lost:
+            self.repaired("runner-lost", job, f"failed: {lost}")
             self.crash(client, run.id, job, lost)
+
+    @staticmethod
+    def repaired(kind: str, job: Job, what: str) -> None:
+        RECONCILER_REPAIRS.labels(kind).inc()
+        LOGGER.info("job %s repaired (%s): %s", job.id, kind, what)
 
     def crash(self, client: SyncPrefectClient, run_id: uuid.UUID, job: Job, why: str) -> None:
         client.set_flow_run_state(run_id, Crashed(message=why), force=True)
@@ -190,15 +221,25 @@ class Reconciler:
                     uri, json=body, timeout=NOTIFY_TIMEOUT, allow_redirects=False
                 ).raise_for_status()
             except requests.RequestException as exc:
-                LOGGER.info("callback for job %s to %s failed: %s", job.id, uri, exc)
+                CALLBACKS.labels("failed").inc()
+                with bind_job(job.id, job.process_id, job.owner):
+                    LOGGER.info("callback for job %s to %s failed: %s", job.id, uri, exc)
                 self.store.notification_failed(job)
             else:
+                CALLBACKS.labels("delivered").inc()
+                with bind_job(job.id, job.process_id, job.owner):
+                    LOGGER.info("callback for job %s (%s) delivered", job.id, job.status)
                 self.store.set(job.id, notified=job.status, notify_attempts=0, notify_after=None)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    Reconciler(Settings()).run_forever()
+    settings = Settings()
+    configure(settings.log_format, "reconciler")
+    reconciler = Reconciler(settings)
+    install_logbook(reconciler.store, "reconciler")
+    REGISTRY.register(JobCensus(reconciler.store))  # the job table's gauges: exported here only
+    start_http_server(settings.reconciler_metrics_port, settings.host)  # /metrics
+    reconciler.run_forever()
 
 
 if __name__ == "__main__":

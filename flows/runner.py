@@ -7,6 +7,7 @@ worker's ``main``, ``create_app``); the flow finds it through ``installed()``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flows.tiles import tile_runner
@@ -14,11 +15,13 @@ from landgrid.catalog import Catalog
 from landgrid.errors import ApiError
 from landgrid.features.settings import FeatureSettings
 from landgrid.jobs.model import Job
-from landgrid.jobs.store import JobStore
+from landgrid.jobs.store import JobStore, this_runner
+from landgrid.observability.logs import bind, bind_job
 from landgrid.settings import Settings
 from processes.base import FileOutput, ProcessContext
 from processes.registry import ProcessRegistry
 
+LOGGER = logging.getLogger(__name__)
 INTERNAL = {"type": "NoApplicableCode", "status": 500}
 
 
@@ -63,6 +66,14 @@ class JobRunner:
         """Run a started job's process and record its results. Returns the final job; raises
         ``JobDismissed`` when the job is dismissed while it runs; the process's own
         exceptions propagate."""
+        with bind_job(job.id, job.process_id, job.owner):
+            LOGGER.info("job %s running %s on %s", job.id, job.process_id, this_runner())
+            done = self._execute(job)
+            if done is not None:
+                LOGGER.info("job %s %s: %s", job.id, done.status, done.message)
+            return done
+
+    def _execute(self, job: Job) -> Job | None:
         context = self.context(job.owner, job.id)
 
         def report(progress: int, message: str | None) -> None:
@@ -96,6 +107,8 @@ class JobRunner:
         else:
             exception = INTERNAL
         reason = (str(exc) if exc else "") or (type(exc).__name__ if exc else fallback)
+        with bind(job_id=job_id):
+            LOGGER.warning("job %s failed: %s", job_id, reason)
         return self.store.finish(job_id, "failed", f"failed: {reason}", {"exception": exception})
 
 

@@ -31,11 +31,15 @@ from prefect.client.schemas.responses import SetStateStatus
 from prefect.flow_engine import run_flow
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.states import Pending
+from prometheus_client import start_http_server
 
 from flows.client import prefect_client, prefect_settings
 from flows.ogc_process import ogc_process
 from flows.runner import JobRunner, install
+from landgrid.jobs.logbook import install as install_logbook
 from landgrid.jobs.store import start_heartbeat
+from landgrid.observability.logs import bind, configure
+from landgrid.observability.metrics import WORKER_BUSY, WORKER_RUNS, WORKER_SLOTS
 from landgrid.settings import Settings
 
 LOGGER = logging.getLogger("landgrid.worker")
@@ -61,6 +65,7 @@ class Worker:
             threads or settings.worker_threads, thread_name_prefix="flow-run"
         )
         self.slots = threads or settings.worker_threads
+        WORKER_SLOTS.set(self.slots)
         self.running: dict[str, Future] = {}
         self.stopping = threading.Event()
         self.wake = threading.Event()
@@ -69,6 +74,7 @@ class Worker:
 
     def free_slots(self) -> int:
         self.running = {k: f for k, f in self.running.items() if not f.done()}
+        WORKER_BUSY.set(len(self.running))
         return self.slots - len(self.running)
 
     def stop(self) -> None:
@@ -116,6 +122,7 @@ class Worker:
             future.add_done_callback(lambda _: self.wake.set())
             self.running[str(flow_run.id)] = future
             free -= 1
+        WORKER_BUSY.set(len(self.running))
 
     def execute(self, flow_run: FlowRun) -> None:
         """Claim the run the way stock workers do (a rejected ``Pending`` means another
@@ -126,25 +133,31 @@ class Worker:
         reconciler when this worker is gone, from any host."""
         with prefect_client(self.settings) as client:
             if client.set_flow_run_state(flow_run.id, Pending()).status != SetStateStatus.ACCEPT:
+                WORKER_RUNS.labels("lost-claim").inc()
                 return
-        LOGGER.info("running flow run %s (%s)", flow_run.name, flow_run.id)
-        try:
-            no_beats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-            with prefect_settings(self.settings), temporary_settings(updates=no_beats):
-                run_flow(
-                    ogc_process,
-                    flow_run=flow_run,
-                    parameters=flow_run.parameters,
-                    return_type="state",
-                )
-        except BaseException:  # the engine recorded the state; keep the worker alive
-            LOGGER.exception("flow run %s ended with an error", flow_run.id)
+        WORKER_RUNS.labels("ran").inc()
+        job_id, process_id = flow_run.parameters["job_id"], flow_run.parameters["process_id"]
+        with bind(job_id=job_id, process_id=process_id):
+            LOGGER.info("job %s: flow run %s claimed by %s", job_id, flow_run.id, self.name)
+            try:
+                no_beats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+                with prefect_settings(self.settings), temporary_settings(updates=no_beats):
+                    run_flow(
+                        ogc_process,
+                        flow_run=flow_run,
+                        parameters=flow_run.parameters,
+                        return_type="state",
+                    )
+            except BaseException:  # the engine recorded the state; keep the worker alive
+                LOGGER.exception("job %s: flow run %s ended with an error", job_id, flow_run.id)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings()
+    configure(settings.log_format, "worker")
     runner = install(JobRunner(settings))
+    install_logbook(runner.store, "worker")
+    start_http_server(settings.worker_metrics_port, settings.host)  # /metrics
     worker = Worker(settings)
     start_heartbeat(runner.store, settings.heartbeat_interval)
     for sig in (signal.SIGTERM, signal.SIGINT):

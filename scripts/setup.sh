@@ -62,6 +62,23 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# With --test: redis-server (the stack with several Prefect API processes) and Helm's
+# template engine from Debian's Go packages (tests/ops render the Helm chart; Helm itself is
+# in neither Debian nor PyPI). Without them those tests are skipped.
+ops_missing=()
+command -v redis-server >/dev/null || ops_missing+=(redis-server)
+command -v go >/dev/null || ops_missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || ops_missing+=(golang-github-masterminds-sprig-dev)
+[ -d /usr/share/gocode/src/github.com/ghodss/yaml ] || ops_missing+=(golang-github-ghodss-yaml-dev)
+if [ "${1:-}" = "--test" ] && [ ${#ops_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing system packages: ${ops_missing[*]} (operations tests)"
+    apt_install "${ops_missing[@]}" || die "could not install ${ops_missing[*]}"
+  else
+    say "missing ${ops_missing[*]}: the operations tests that need them will be skipped"
+  fi
+fi
+
 # --- web assets: Node.js >= 18 and npm, then npm ci + build only when stale ---------------
 # The HTML pages' scripts, stylesheets and icons are served by us, built from the pinned
 # lockfile into landgrid/web/static/dist (never committed, never fetched at run time).

@@ -64,6 +64,8 @@ def settings(stack_dir: Path) -> Settings:
         port=port,
         public_url=f"http://127.0.0.1:{port}",
         prefect_port=free_port(),
+        worker_metrics_port=free_port(),
+        reconciler_metrics_port=free_port(),
         demo_size=400,
         web_workers=2,
         heartbeat_interval=2,  # so that a test sees beats within a short job

@@ -35,6 +35,7 @@ def status_info(job: Job, base_url: str) -> dict[str, Any]:
             "type": "application/json",
             "title": "process description",
         },
+        {"href": f"{href}/logs", "rel": "logs", "type": "application/json", "title": "job log"},
     ]
     if job.status == "successful":
         body["links"].append(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -54,3 +63,18 @@ class Job(Base):
     @property
     def final(self) -> bool:
         return self.status in ("successful", "failed", "dismissed")
+
+
+class JobLog(Base):
+    """One log line about a job, from whichever process wrote it (``landgrid.jobs.logbook``):
+    what its owner reads at ``/jobs/<id>/logs``."""
+
+    __tablename__ = "job_logs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(36), ForeignKey("jobs.id", ondelete="CASCADE"))
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    level: Mapped[str] = mapped_column(String(10))
+    service: Mapped[str] = mapped_column(String(32))
+    logger: Mapped[str] = mapped_column(String(128))
+    message: Mapped[str] = mapped_column(Text)

@@ -1,5 +1,5 @@
 """gunicorn's configuration for the web app (``gunicorn -c python:landgrid.ops.gunicorn_conf``):
-metrics from every worker process in one ``/metrics``.
+metrics from every worker process in one ``/metrics``, and each worker's logging.
 
 prometheus-client's multiprocess mode keeps each worker's figures in files of one folder,
 named by ``PROMETHEUS_MULTIPROC_DIR``. The library picks its mode when first imported, so
@@ -28,3 +28,15 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess  # only now: see the module's docstring
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def post_worker_init(worker: object) -> None:
+    """Each worker's logging: our format, and its job lines into the job log."""
+    from landgrid.jobs.logbook import install
+    from landgrid.jobs.store import JobStore
+    from landgrid.observability.logs import configure
+    from landgrid.settings import Settings
+
+    settings = Settings()
+    configure(settings.log_format, "web")
+    install(JobStore(settings.db_url()), "web")

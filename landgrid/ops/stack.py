@@ -116,6 +116,8 @@ class Stack:
             "web",
             [
                 str(self.bin / "gunicorn"),
+                "--config",
+                "python:landgrid.ops.gunicorn_conf",
                 "--bind",
                 f"{s.host}:{s.port}",
                 "--workers",
@@ -128,6 +130,7 @@ class Stack:
                 "-",
                 "landgrid.web.app:create_app()",
             ],
+            {"PROMETHEUS_MULTIPROC_DIR": str(s.data_dir / "metrics" / f"web-{s.port}")},
         )
 
     def wait_web(self, timeout: float = 90) -> None:
@@ -175,6 +178,8 @@ class Stack:
         for port, variable in (
             (self.settings.port, "LANDGRID_PORT"),
             (self.settings.prefect_port, "LANDGRID_PREFECT_PORT"),
+            (self.settings.worker_metrics_port, "LANDGRID_WORKER_METRICS_PORT"),
+            (self.settings.reconciler_metrics_port, "LANDGRID_RECONCILER_METRICS_PORT"),
         ):
             if port_in_use(port):
                 raise StackError(f"port {port} is taken: stop what uses it or set {variable}")
@@ -264,6 +269,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
+        # our loggers' lines in a flow run also go to the run's logs in Prefect
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "landgrid,flows,processes",
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
         # Prefect's server is one process: spend it on job runs. No deployment has a
         # schedule, and marking a burst's backlog "Late" is one state change per run.
         "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",

@@ -26,6 +26,7 @@ from landgrid.web.features import features_blueprint, features_conformance
 from landgrid.web.health import health_blueprint
 from landgrid.web.jobs import jobs_blueprint
 from landgrid.web.landing import landing_blueprint
+from landgrid.web.log_context import install_log_context
 from landgrid.web.metrics import install_metrics
 from landgrid.web.openapi import OpenApi
 from landgrid.web.processes import processes_blueprint, processes_conformance
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
     install_error_boundary(app)
     install_metrics(app)
     install_auth(app, settings, policy, access)  # identity + policy, before every route
+    install_log_context(app)
     openapi = OpenApi(settings, catalog, policy)
     processes = bool(dispatcher.registry.ids())
     blueprints = [

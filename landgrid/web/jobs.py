@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 from flows.dispatch import Dispatcher
 from landgrid.errors import InvalidParameterValue, NoSuchJob
 from landgrid.jobs.documents import document, status_info
+from landgrid.jobs.logbook import job_lines
 from landgrid.jobs.model import Job
 from landgrid.jobs.store import JOB_LIMIT, STATUSES, JobFilter, decode_cursor, encode_cursor
 from landgrid.web.auth import caller
@@ -119,7 +120,8 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
         html = wants_html()
         status = status_info(owned_job(job_id), base)
         if html:
-            return page("job.html", base=base, title=f"Job {job_id}", job=status)
+            lines = job_lines(store, job_id)
+            return page("job.html", base=base, title=f"Job {job_id}", job=status, lines=lines)
         return json_response(status)
 
     @bp.delete("/jobs/<job_id>")
@@ -138,6 +140,27 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
             body = document(job, base)
             return page("results.html", base=base, title="Results", job_id=job.id, results=body)
         return results_response(job, base, results_dir)
+
+    @bp.get("/jobs/<job_id>/logs")
+    def logs(job_id: str) -> Response:
+        """What the web app, the worker and the reconciler logged about the job."""
+        job = owned_job(job_id)
+        href = f"{base}/jobs/{job.id}"
+        lines = [
+            {
+                "time": line.time.isoformat().replace("+00:00", "Z"),
+                "level": line.level,
+                "service": line.service,
+                "logger": line.logger,
+                "message": line.message,
+            }
+            for line in job_lines(store, job.id)
+        ]
+        links = [
+            {"href": f"{href}/logs", "rel": "self", "type": JSON, "title": "job log"},
+            {"href": href, "rel": "up", "type": JSON, "title": "job status"},
+        ]
+        return json_response({"jobID": job.id, "lines": lines, "links": links})
 
     @bp.get("/jobs/<job_id>/results/<output_id>")
     def one_result(job_id: str, output_id: str) -> Response:

@@ -231,6 +231,11 @@ def test_job_status_and_results(auth_url, oidc, jobs, who, owner, status):
     if status == 200:
         assert results.json() == {"echoOutput": f"from {owner}"}
     expect(call(oidc, who, "GET", f"{job_url}/results/echoOutput"), status)
+    logs = call(oidc, who, "GET", f"{job_url}/logs")  # the job's own log: its owner's only
+    expect(logs, status)
+    if status == 200:
+        lines = logs.json()["lines"]
+        assert lines and all(jobs[owner] in line["message"] for line in lines)
 
 
 @pytest.mark.parametrize("who", WHO)
