@@ -13,7 +13,10 @@ and measures, in one run:
   in a thread of the web worker, TinyDB, no durability) and its own echo process;
 - ``ours sync``: POST without Prefer (runs in the web process, mirrored as a Prefect flow
   run) vs calling the process function directly (the overhead the API adds);
-- a burst of ``--burst`` concurrent async submissions: wall time, errors, lost jobs.
+- a burst of ``--burst`` concurrent async submissions: wall time, errors, lost jobs, with
+  Prefect's server running one API process and running two (Redis for their messages, a
+  separate process for Prefect's loop services), the two set-ups in turn for ``--rounds``
+  rounds, each on a stack started afresh on the same data.
 
 Prints medians, p95 and ratios. Timings are the machine's; compare ratios, not seconds.
 """
@@ -172,12 +175,58 @@ def burst(base: str, count: int) -> tuple[float, int, int]:
     return wall, errors, lost
 
 
+def bursts(settings: Settings, count: int, rounds: int, api_workers: list[int]) -> dict:
+    """The burst on stacks with each number of Prefect API processes, in turn, round after
+    round: {workers: [(wall, errors, lost), ...]}."""
+    results: dict[int, list[tuple[float, int, int]]] = {n: [] for n in api_workers}
+    for round_ in range(1, rounds + 1):
+        for workers in api_workers:
+            print(f"burst of {count}, round {round_}, Prefect API processes: {workers} ...")
+            stack = Stack(settings.model_copy(update={"prefect_workers": workers}), lambda _: None)
+            try:
+                stack.up()
+                async_job(settings.url)  # warm up
+                results[workers].append(burst(settings.url, count))
+            finally:
+                stack.stop()
+            print("  {:.1f} s, {} submission errors, {} lost".format(*results[workers][-1]))
+    return results
+
+
+def report_bursts(results: dict[int, list[tuple[float, int, int]]], count: int) -> None:
+    print(f"\nburst of {count} concurrent async jobs, by Prefect API processes (s per round)")
+    print(f"{'API processes':14}{'median':>8}{'rounds':>24}{'errors':>8}{'lost':>6}")
+    for workers, runs in results.items():
+        walls = [wall for wall, _, _ in runs]
+        shown = " ".join(f"{w:.1f}" for w in walls)
+        errors, lost = sum(r[1] for r in runs), sum(r[2] for r in runs)
+        print(f"{workers:<14}{statistics.median(walls):8.1f}{shown:>24}{errors:8}{lost:6}")
+    if len(results) > 1:
+        first, *others = results
+        for workers in others:
+            ratio = statistics.median(w for w, _, _ in results[first]) / statistics.median(
+                w for w, _, _ in results[workers]
+            )
+            print(f"{first} / {workers} API processes: {ratio:.2f}x (goal: < 45 s, 0 lost)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--stock-runs", type=int, default=5)
     parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--api-workers", default="1,2", help="Prefect API processes to compare")
+    parser.add_argument("--burst-only", action="store_true", help="only the bursts")
     args = parser.parse_args()
+    api_workers = [int(n) for n in args.api_workers.split(",")]
+    if args.burst_only:
+        settings = throwaway_settings()
+        try:
+            report_bursts(bursts(settings, args.burst, args.rounds, api_workers), args.burst)
+        finally:
+            shutil.rmtree(settings.data_dir.parent, ignore_errors=True)
+        return
     settings = throwaway_settings()
     base_dir, port = settings.data_dir.parent, settings.port
     stack = Stack(settings, lambda m: print(f"  {m}"))
@@ -189,14 +238,14 @@ def main() -> None:
         asyncs = [async_job(base) for _ in range(args.runs)]
         syncs = [ours_sync(base) for _ in range(args.runs)]
         direct = [direct_call() for _ in range(args.runs)]
-        print(f"burst of {args.burst} concurrent async submissions ...")
-        wall, errors, lost = burst(base, args.burst)
         print(f"bare Prefect: {args.stock_runs} runs on a stock process worker ...")
         stock = bare_prefect(stack, args.stock_runs)
         print("stock pygeoapi, default (thread) manager ...")
         threads_base = stock_pygeoapi(stack, settings, free_port())
         async_job(threads_base)  # warm up
         thread_manager = [async_job(threads_base) for _ in range(args.runs)]
+        stack.stop()
+        by_workers = bursts(settings, args.burst, args.rounds, api_workers)
     finally:
         stack.stop()
         shutil.rmtree(base_dir, ignore_errors=True)
@@ -215,10 +264,7 @@ def main() -> None:
     print(f"async: ours / pygeoapi thread manager = {closeness:.1f}x (no durability there)")
     overhead = statistics.median(syncs) - statistics.median(direct)
     print(f"sync overhead over a direct call: {overhead * 1000:.0f} ms (goal < 50 ms)")
-    print(
-        f"burst: {args.burst} jobs in {wall:.1f} s, {errors} submission errors, {lost} lost "
-        f"(goal: all successful in < 60 s, 0 lost)"
-    )
+    report_bursts(by_workers, args.burst)
     if port_in_use(port):
         print("warning: web port still in use after stop")
 

@@ -30,7 +30,7 @@ def store_path(settings: Settings, product_id: str) -> Path:
 
 def vector_products_dirs(settings: Settings) -> list[Path]:
     """Shipped definitions beside the raster ones, then those registered at run time."""
-    return [settings.products_dir.parent / "vector-products", settings.data_dir / "vector-products"]
+    return [settings.products_dir.parent / "vector-products", settings.vector_products_dir]
 
 
 @dataclass(frozen=True)

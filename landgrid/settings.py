@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LANDGRID_", extra="ignore")
 
     data_dir: Path = Field(default=PROJECT_ROOT / "var", description="all state of the stack")
+    store_dir: Path | None = Field(
+        default=None,
+        description="the product and result store (products/, results/), shared by every "
+        "web process and worker: a shared path (NFS, a ReadWriteMany volume); unset = data_dir",
+    )
     database_url: str | None = Field(
         default=None,
         validation_alias="DATABASE_URL",
@@ -146,11 +151,16 @@ class Settings(BaseSettings):
 
     @property
     def products_data_dir(self) -> Path:
-        return self.data_dir / "products"
+        return (self.store_dir or self.data_dir) / "products"
+
+    @property
+    def vector_products_dir(self) -> Path:
+        """Vector product definitions registered at run time (load-vector, vectorize)."""
+        return (self.store_dir or self.data_dir) / "vector-products"
 
     @property
     def results_dir(self) -> Path:
-        return self.data_dir / "results"
+        return (self.store_dir or self.data_dir) / "results"
 
     def db_url(self, database: str = "landgrid", driver: str = "psycopg2") -> str:
         """SQLAlchemy URL of one of our databases (``landgrid`` or ``prefect``).

@@ -154,7 +154,7 @@ class VectorizeProcessor(LandgridProcessor):
             bbox=bbox,
             owner=self.owner,
         )
-        write_vector_product(collection, self.settings.data_dir / "vector-products")
+        write_vector_product(collection, self.settings.vector_products_dir)
         forget()
         return collection
 
@@ -169,7 +169,7 @@ def published_names(job_id: str, product_id: str, year: int) -> tuple[str, str]:
 def unpublish(settings: Settings, table: str, collection_id: str) -> None:
     """Remove the collection's definition (every catalog stops listing it at its next look)
     and drop its table."""
-    folder = settings.data_dir / "vector-products"
+    folder = settings.vector_products_dir
     for path in folder.glob("*.yml") if folder.is_dir() else []:
         product = load_vector_product(path)
         if product.id == collection_id and product.table == table:

@@ -20,9 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from landgrid.jobs.model import JobLog
 from landgrid.jobs.store import JobStore
-from landgrid.observability.logs import ContextFilter
+from landgrid.observability.logs import OURS, ContextFilter
 
-OURS = ("landgrid", "flows", "processes")
 BATCH = 200
 FLUSH_SECONDS = 0.25
 MAX_LINES = 1000  # most lines /jobs/<id>/logs returns

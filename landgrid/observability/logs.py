@@ -72,9 +72,13 @@ def formatter(log_format: Literal["text", "json"], service: str) -> logging.Form
     return logging.Formatter(TEXT)
 
 
+OURS = ("landgrid", "flows", "processes")
+
+
 def configure(log_format: Literal["text", "json"], service: str, level: int = logging.INFO) -> None:
     """The process's logging: one stderr handler on the root logger (replacing Prefect's
-    console handler, whose records propagate here), our format, the ids filter."""
+    console handler, whose records propagate here), our format, the ids filter; our own
+    loggers at ``level``, the libraries' at WARNING (httpx logs every request at INFO)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(log_format, service))
     handler.addFilter(ContextFilter())
@@ -83,4 +87,6 @@ def configure(log_format: Literal["text", "json"], service: str, level: int = lo
         if type(old).__name__ in ("StreamHandler", "PrefectConsoleHandler"):
             root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(logging.WARNING)
+    for name in OURS:
+        logging.getLogger(name).setLevel(level)

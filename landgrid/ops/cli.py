@@ -149,7 +149,7 @@ def load_vector(
         time_end_column=time_end_column,
         editable=editable,
     )
-    path = write_vector_product(product, settings.data_dir / "vector-products")
+    path = write_vector_product(product, settings.vector_products_dir)
     say(
         f"{result.count} features in {table} ({result.geometry_type}, EPSG:{result.srid}); "
         f"definition {path}; served as {product_id} from now on"

@@ -8,6 +8,7 @@ then the database.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import redis
 import requests
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -70,22 +72,51 @@ class Stack:
             start_new_session=True,
         )
 
+    def start_redis(self) -> None:
+        """Redis for Prefect's messaging, when its server runs several API processes and
+        no ``redis_url`` is given: a private ``redis-server`` (Debian's), messages only."""
+        s = self.settings
+        if s.prefect_workers == 1 or s.redis_url:
+            return
+        server = shutil.which("redis-server")
+        if server is None:
+            raise StackError(
+                f"LANDGRID_PREFECT_WORKERS={s.prefect_workers} needs Redis: install "
+                "redis-server (apt-get install redis-server) or set LANDGRID_REDIS_URL"
+            )
+        folder = s.data_dir / "redis"
+        folder.mkdir(parents=True, exist_ok=True)
+        args = ["--bind", "127.0.0.1", "--port", str(s.redis_port), "--dir", str(folder)]
+        self.spawn("redis", [server, *args, "--save", "", "--appendonly", "no"])
+        deadline = time.monotonic() + 20
+        while not redis_answers(prefect_redis_url(s)):
+            self.check_children()
+            if time.monotonic() > deadline:
+                raise StackError(f"redis-server did not answer on port {s.redis_port}")
+            time.sleep(0.1)
+
     def start_prefect_server(self) -> None:
-        port = self.settings.prefect_port
-        self.spawn(
-            "prefect-server",
-            [
-                str(self.bin / "prefect"),
-                "server",
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--analytics-off",
-            ],
-            {"PREFECT_API_DATABASE_CONNECTION_URL": self.settings.prefect_db_url()},
-        )
+        """Prefect's server on our PostgreSQL; with ``prefect_workers`` > 1, that many API
+        processes (Prefect then runs no loop services in them: a second child does) and
+        Redis for the messages between them."""
+        s = self.settings
+        env = {"PREFECT_API_DATABASE_CONNECTION_URL": s.prefect_db_url()}
+        server = [str(self.bin / "prefect"), "server"]
+        address = ["--host", "127.0.0.1", "--port", str(s.prefect_port), "--analytics-off"]
+        if s.prefect_workers == 1:
+            self.spawn("prefect-server", [*server, "start", *address], env)
+            return
+        env |= prefect_redis_environment(prefect_redis_url(s))
+        # one migration first: several API processes migrating at once get in each other's way
+        upgrade = [*server, "database", "upgrade", "--yes"]
+        done = subprocess.run(upgrade, env={**self.env, **env}, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise StackError(f"migrating Prefect's database failed: {tail}")
+        env["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "false"
+        workers = ["--workers", str(s.prefect_workers)]
+        self.spawn("prefect-server", [*server, "start", *address, *workers], env)
+        self.spawn("prefect-services", [*server, "services", "start"], env)
 
     def wait_prefect(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
@@ -156,6 +187,7 @@ class Stack:
 
         self.preflight()
         self.start_database()
+        self.start_redis()
         self.start_prefect_server()
         upgrade(self.settings.db_url())
         self.say("schema up to date")
@@ -180,9 +212,16 @@ class Stack:
             (self.settings.prefect_port, "LANDGRID_PREFECT_PORT"),
             (self.settings.worker_metrics_port, "LANDGRID_WORKER_METRICS_PORT"),
             (self.settings.reconciler_metrics_port, "LANDGRID_RECONCILER_METRICS_PORT"),
+            *self.redis_ports(),
         ):
             if port_in_use(port):
                 raise StackError(f"port {port} is taken: stop what uses it or set {variable}")
+
+    def redis_ports(self) -> list[tuple[int, str]]:
+        s = self.settings
+        return (
+            [] if s.prefect_workers == 1 or s.redis_url else [(s.redis_port, "LANDGRID_REDIS_PORT")]
+        )
 
     def run_module(self, module: str, what: str) -> str:
         """Run a setup step in a child with the services' environment (Prefect and pygeoapi
@@ -245,6 +284,28 @@ def check_database(url: str) -> None:
             "PostGIS is not installed on the database server "
             "(Debian: apt-get install postgresql-15-postgis-3)"
         )
+
+
+def prefect_redis_url(settings: Settings) -> str:
+    return settings.redis_url or f"redis://127.0.0.1:{settings.redis_port}/0"
+
+
+def prefect_redis_environment(url: str) -> dict[str, str]:
+    """Prefect's messaging, event ordering and lease storage in Redis (prefect-redis)."""
+    return {
+        "PREFECT_MESSAGING_BROKER": "prefect_redis.messaging",
+        "PREFECT_MESSAGING_CACHE": "prefect_redis.messaging",
+        "PREFECT_SERVER_EVENTS_CAUSAL_ORDERING": "prefect_redis.ordering",
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect_redis.lease_storage",
+        "PREFECT_REDIS_MESSAGING_URL": url,
+    }
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
