@@ -48,7 +48,8 @@ class Limits(BaseSettings):
     # Request bodies (execute requests, CQL2, GeoJSON features) and JSON in them. A 20 MB
     # GeoJSON of inline zones (about a million positions) is the realistic upper bound, so
     # 16 MiB would refuse it; 32 MiB admits it with room for indentation, while json.loads
-    # stays near a second and about ten times the body in memory. Bigger zone sets belong in a collection.
+    # stays near a second and about ten times the body in memory. Bigger zone sets belong
+    # in a collection.
     json_bytes: int = 32 * MIB
     # A zones execute body nests about 12 deep; 64 is far from json's ~1,000.
     json_depth: int = 64
