@@ -60,6 +60,11 @@ class CollectionAccess:
         """The catalog as ``caller`` sees it: only the products they may read."""
         return ReadableCatalog(self.catalog, lambda cid: self.readable(caller, cid))
 
+    def shared_catalog(self) -> Catalog:
+        """What anyone may know exists: every product but those a job published (one
+        document for all callers, such as the OpenAPI description, shows no more)."""
+        return ReadableCatalog(self.catalog, lambda cid: self.catalog.owner(cid) is None)
+
     def job_caller(self, owner: str, grants: list[str] | None) -> Caller:
         """The caller a job was submitted by, from what the job recorded: its owner and the
         token's roles and scopes (None: no token; in ``open`` mode, the local admin)."""

@@ -56,7 +56,7 @@ def create_app(
     install_error_boundary(app)
     install_input_guards(app, limits)  # paths, query strings, body sizes: before any route
     install_auth(app, settings, policy, access)  # identity + policy, before every route
-    openapi = OpenApi(settings, catalog, policy)
+    openapi = OpenApi(settings, access.shared_catalog(), policy)
     processes = bool(dispatcher.registry.ids())
     blueprints = [
         landing_blueprint(base, metadata, openapi, processes),

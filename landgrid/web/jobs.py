@@ -22,7 +22,6 @@ from landgrid.web.http import JSON, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 from landgrid.web.results import one_output, results_response
 
-
 MAX_DURATION = 10**12  # seconds (31,000 years): beyond it a float of it would overflow
 
 
