@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
 from harness import throwaway_settings
+
 from landgrid.ops.stack import Stack
 
 PROPERTIES = ["code", "label", "area_m2", "id", "geom", "nope", '"q"']
