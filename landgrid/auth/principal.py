@@ -27,8 +27,10 @@ class AuthUnavailable(LandgridError):
 
 
 def identity(issuer: str, sub: str) -> str:
-    """The owner of what a token's caller makes: stable, fixed-length, never a raw ``sub``."""
-    text = f"{issuer.rstrip('/')}\n{sub}".encode("utf-8", "surrogatepass")
+    """The owner of what a token's caller makes: stable, fixed-length, never a raw ``sub``;
+    the issuer's length comes first, so no (issuer, sub) pair reads as another."""
+    issuer = issuer.rstrip("/")
+    text = f"{len(issuer)}:{issuer}\n{sub}".encode("utf-8", "surrogatepass")
     return "oidc:" + hashlib.sha256(text).hexdigest()
 
 

@@ -20,18 +20,19 @@ branch_labels = None
 depends_on = None
 
 
+# the SQL twin of landgrid.auth.principal.identity (tests/security/test_identity.py)
+REWRITE = sa.text(
+    "UPDATE jobs SET owner = 'oidc:' || encode(sha256(convert_to("
+    "length(:issuer) || ':' || :issuer || E'\\n' || owner, 'UTF8')), 'hex') "
+    "WHERE owner <> 'anonymous' AND owner NOT LIKE 'oidc:%'"
+)
+
+
 def upgrade() -> None:
     op.add_column("jobs", sa.Column("grants", JSONB))
     issuer = context.config.attributes.get("oidc_issuer")
     if issuer:
-        op.get_bind().execute(
-            sa.text(
-                "UPDATE jobs SET owner = 'oidc:' || encode(sha256(convert_to("
-                "rtrim(:issuer, '/') || E'\\n' || owner, 'UTF8')), 'hex') "
-                "WHERE owner <> 'anonymous' AND owner NOT LIKE 'oidc:%'"
-            ),
-            {"issuer": issuer},
-        )
+        op.get_bind().execute(REWRITE, {"issuer": issuer.rstrip("/")})
 
 
 def downgrade() -> None:
