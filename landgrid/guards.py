@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain, repeat
 from operator import sub
 from typing import Any
@@ -242,27 +242,28 @@ def check_cql2_text(text: str, limits: Limits = LIMITS, what: str = "filter") ->
 def _is_coordinates(node: dict[str, Any], key: str, item: Any) -> bool:
     """A geometry's ``coordinates``, or a ``bbox`` array (GeoJSON, CQL2, OGC bbox input)."""
     if key == "bbox":
-        return isinstance(item, list)
+        return isinstance(item, Sequence) and not isinstance(item, str)
     return key == "coordinates" and node.get("type") in GEOMETRIES
 
 
 def _coordinates(coords: Any, limits: Limits, what: str, path: Path) -> int:
-    """Positions in GeoJSON ``coordinates`` (or a ``bbox``), each number finite and within
+    """Positions in GeoJSON ``coordinates`` (or a ``bbox``; lists, or tuples as shapely and
+    fiona give them), each number finite and within
     ``limits.coordinate_max``; a ring or line is checked at once by C-level builtins."""
     bound = limits.coordinate_max
     positions = 0
     stack: list[tuple[Any, int, Path]] = [(coords, 1, path)]  # level 4: MultiPolygon positions
     while stack:
         node, level, at = stack.pop()
-        if not isinstance(node, list) or level > 4:
+        if not isinstance(node, list | tuple) or level > 4:
             raise InvalidParameterValue(
                 f"{_where(what, at)}: not GeoJSON coordinates (at most 4 nested arrays)"
             )
         if not node:
             continue
-        if not isinstance(node[0], list):
+        if not isinstance(node[0], list | tuple):
             numbers, count = iter(node), 1  # one position, or a bbox
-        elif level < 4 and node[0] and not isinstance(node[0][0], list):
+        elif level < 4 and node[0] and not isinstance(node[0][0], list | tuple):
             numbers, count = chain.from_iterable(node), len(node)  # a line or a ring
         else:
             stack.extend((item, level + 1, (at, i)) for i, item in enumerate(node))
