@@ -77,10 +77,15 @@ def layers(geometries: list[BaseGeometry], max_overlaps: int | None = None) -> l
     groups: list[list[int]] = []
     overlaps = 0
     for i, geom in enumerate(geometries):
-        near = tree.query(geom, predicate="intersects")
+        near = tree.query(geom)  # envelopes only: exact tests on the earlier zones below
         near = near[near < i]
-        # interiors intersect (DE-9IM), in one C call: touching zones may share a layer
-        over = near[shapely.relate_pattern(geom, every[near], "T********")] if len(near) else near
+        if len(near):
+            # interiors intersect: intersects and does not only touch (touching zones may
+            # share a layer), against the prepared zone, in one C call each
+            shapely.prepare(geom)
+            others = every[near]
+            near = near[shapely.intersects(geom, others) & ~shapely.touches(geom, others)]
+        over = near
         overlaps += len(over)
         if max_overlaps is not None and overlaps > max_overlaps:
             raise InvalidParameterValue(
