@@ -1,14 +1,14 @@
 """job log lines: what each process logged about a job, for its owner
 
-Revision ID: 0004_job_logs
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_job_logs"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
