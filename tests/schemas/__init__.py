@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import jsonschema
 import yaml
@@ -92,7 +92,8 @@ def resolver(schema: str) -> Resolver[Any]:
     uri = urldefrag(url(schema)).url
     resource = _retrieve(uri)
     registry = REGISTRY.with_resource(uri, resource).crawl()
-    return registry.resolver(base_uri=resource.id() or uri)
+    # a relative $id (the Compose schema's "compose_spec.json") is resolved against the URL
+    return registry.resolver(base_uri=urljoin(uri, resource.id() or ""))
 
 
 def validator_class(schema: str) -> type[Validator]:
