@@ -12,7 +12,6 @@ as for an async job.
 from __future__ import annotations
 
 import logging
-import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -167,4 +166,4 @@ class Dispatcher:
             results=None,
             finished=job.finished or now(),
         )
-        shutil.rmtree(self.settings.results_dir / job.id, ignore_errors=True)
+        self.runner.results.remove(job.id)

@@ -18,6 +18,7 @@ from landgrid.errors import ApiError
 from landgrid.features.settings import FeatureSettings
 from landgrid.guards import Limits
 from landgrid.jobs.model import Job
+from landgrid.jobs.results import ResultStore
 from landgrid.jobs.store import JobStore, this_runner
 from landgrid.observability.logs import bind, bind_job
 from landgrid.settings import Settings
@@ -46,6 +47,7 @@ class JobRunner:
     ) -> None:
         self.settings = settings
         self.store = store or JobStore(settings.db_url())
+        self.results = ResultStore(settings)
         self.registry = registry or ProcessRegistry(settings.pygeoapi_config)
         self.catalog = catalog or Catalog(settings)
         self.features = features or FeatureSettings()
@@ -62,7 +64,7 @@ class JobRunner:
             catalog=self.access.catalog_for(caller),
             features=self.features,
             caller=caller,
-            workdir=self.settings.results_dir / job_id if job_id else None,
+            workdir=self.results.workdir(job_id) if job_id else None,
             limits=self.limits,
             run_tiles=tile_runner(self.settings),
         )
@@ -98,17 +100,22 @@ class JobRunner:
         context.report = report
         processor = self.registry.processor(job.process_id, context)
         processor.set_job_id(job.id)
-        outputs = processor.run(job.inputs)
-        results = {"outputs": self.serialise(outputs)}
+        try:
+            outputs = processor.run(job.inputs)
+            results = {"outputs": self.serialise(job.id, outputs)}
+        finally:
+            self.results.clear_scratch(job.id)
         return self.store.finish(job.id, "successful", "completed", results)
 
-    def serialise(self, outputs: dict[str, Any]) -> dict[str, Any]:
+    def serialise(self, job_id: str, outputs: dict[str, Any]) -> dict[str, Any]:
+        """The outputs as the job record keeps them; files go to the result store."""
         stored = {}
-        results = self.settings.results_dir.resolve()
+        files = [value.path for value in outputs.values() if isinstance(value, FileOutput)]
+        self.results.keep(job_id, files)
         for name, value in outputs.items():
             if isinstance(value, FileOutput):
-                relative = value.path.resolve().relative_to(results)
-                stored[name] = {"file": str(relative), "mediaType": value.media_type}
+                key = self.results.key(job_id, value.path)
+                stored[name] = {"file": key, "mediaType": value.media_type}
             else:
                 stored[name] = {"value": value}
         return stored

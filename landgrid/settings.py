@@ -26,6 +26,14 @@ class Settings(BaseSettings):
         description="the product and result store (products/, results/), shared by every "
         "web process and worker: a shared path (NFS, a ReadWriteMany volume); unset = data_dir",
     )
+    results_url: str | None = Field(
+        default=None,
+        description="job results in object storage (s3://bucket/prefix; credentials the "
+        "usual AWS way); unset = files under store_dir/results",
+    )
+    results_endpoint_url: str | None = Field(
+        default=None, description="the S3 API endpoint of results_url when not AWS (MinIO, Ceph)"
+    )
     database_url: str | None = Field(
         default=None,
         validation_alias="DATABASE_URL",

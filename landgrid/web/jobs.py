@@ -90,7 +90,7 @@ def job_filter() -> JobFilter:
 
 def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
     bp = Blueprint("jobs", __name__)
-    store, results_dir = dispatcher.store, dispatcher.settings.results_dir
+    store, result_store = dispatcher.store, dispatcher.runner.results
 
     def owned_job(job_id: str) -> Job:
         job = store.get(job_id)
@@ -142,7 +142,7 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
         if html and job.status == "successful":
             body = document(job, base)
             return page("results.html", base=base, title="Results", job_id=job.id, results=body)
-        return results_response(job, base, results_dir)
+        return results_response(job, base, result_store)
 
     @bp.get("/jobs/<job_id>/logs")
     def logs(job_id: str) -> Response:
@@ -169,7 +169,7 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
     def one_result(job_id: str, output_id: str) -> Response:
         job = owned_job(job_id)
         if job.status != "successful":
-            return results_response(job, base, results_dir)
-        return one_output(job, output_id, results_dir)
+            return results_response(job, base, result_store)
+        return one_output(job, output_id, result_store)
 
     return bp

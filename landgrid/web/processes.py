@@ -180,6 +180,6 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
         if not job.final:  # still running: continues asynchronously
             headers.pop("Preference-Applied", None)
             return created(job, headers)
-        return results_response(job, base, settings.results_dir, headers)
+        return results_response(job, base, dispatcher.runner.results, headers)
 
     return bp

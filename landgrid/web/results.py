@@ -1,6 +1,6 @@
 """Result bodies of a successful job: one output as itself, or several as multipart.
 
-``response=raw`` answers the outputs themselves (files streamed from the results folder,
+``response=raw`` answers the outputs themselves (files streamed from the result store,
 never from outside it); references become ``Link`` headers.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 from flask import Response, send_file
 
@@ -21,20 +20,23 @@ from landgrid.jobs.documents import (
     selected_outputs,
 )
 from landgrid.jobs.model import Job
+from landgrid.jobs.results import ResultStore
 from landgrid.web.http import exception_response, json_response
 
 
-def one_output(job: Job, name: str, results_dir: Path) -> Response:
-    """The raw value of one output: a file streamed from disk, text, or JSON."""
+def one_output(job: Job, name: str, results: ResultStore) -> Response:
+    """The raw value of one output: a file streamed from the result store, text, or JSON."""
     output = (job.results or {}).get("outputs", {}).get(name)
     if output is None:
         raise NoSuchJob(f"job {job.id} has no output '{name}'")
     if "file" in output:
-        path = (results_dir / output["file"]).resolve()
-        if not path.is_relative_to(results_dir.resolve()) or not path.exists():
+        key = output["file"]
+        found = results.file(key) if results.local else results.open(key)
+        if found is None:
             raise NoSuchJob(f"the file of output '{name}' is no longer available")
+        download = key.rsplit("/", 1)[-1]
         return send_file(
-            path, mimetype=output["mediaType"], as_attachment=False, download_name=path.name
+            found, mimetype=output["mediaType"], as_attachment=False, download_name=download
         )
     value = output["value"]
     if isinstance(value, str):
@@ -42,7 +44,7 @@ def one_output(job: Job, name: str, results_dir: Path) -> Response:
     return Response(json.dumps(value), mimetype="application/json")
 
 
-def raw(job: Job, base_url: str, results_dir: Path) -> Response:
+def raw(job: Job, base_url: str, results: ResultStore) -> Response:
     """``response=raw``: one output as itself, references as Link headers (204), several
     outputs as multipart/related."""
     outputs = selected_outputs(job)
@@ -55,7 +57,7 @@ def raw(job: Job, base_url: str, results_dir: Path) -> Response:
         )
         return Response(status=204, headers={"Link": links})
     if len(outputs) == 1:
-        return one_output(job, next(iter(outputs)), results_dir)
+        return one_output(job, next(iter(outputs)), results)
     boundary = uuid.uuid4().hex
     parts = []
     for name, output in outputs.items():
@@ -75,7 +77,7 @@ def raw(job: Job, base_url: str, results_dir: Path) -> Response:
 
 
 def results_response(
-    job: Job, base_url: str, results_dir: Path, headers: dict[str, str] | None = None
+    job: Job, base_url: str, results: ResultStore, headers: dict[str, str] | None = None
 ) -> Response:
     """``/jobs/{id}/results`` as the execute request asked (raw or document); a failed
     job's own exception (``/req/core/job-results-failed``); 404 before it is ready."""
@@ -90,6 +92,6 @@ def results_response(
         raise ResultNotReady(f"job {job.id} is {job.status}; results are not ready")
     if job.response == "document":
         return json_response(document(job, base_url), 200, headers)
-    response = raw(job, base_url, results_dir)
+    response = raw(job, base_url, results)
     response.headers.update(headers or {})
     return response

@@ -75,7 +75,11 @@ def test_what_pods_refer_to_exists(manifests: tuple[str, list[dict]]) -> None:
     if case == "production":
         values = yaml.safe_load(PRODUCTION.read_text())
     oidc = values["auth"]["oidc"]
-    external = {values["database"].get("existingSecret"), oidc.get("existingSecret")}
+    external = {
+        values["database"].get("existingSecret"),
+        oidc.get("existingSecret"),
+        values.get("results", {}).get("existingSecret"),
+    }
     secrets = set(by_kind(docs, "Secret")) | (external - {None, ""})
     configmaps = set(by_kind(docs, "ConfigMap"))
     claims = set(by_kind(docs, "PersistentVolumeClaim")) | {values["storage"].get("existingClaim")}
@@ -127,6 +131,7 @@ def test_production_keeps_its_secrets_outside_the_chart(helm: list[str]) -> None
     config = by_kind(docs, "ConfigMap")["landgrid"]["data"]
     assert config["LANDGRID_AUTH_MODE"] == "oidc" and config["LANDGRID_ENV"] == "production"
     assert config["PREFECT_REDIS_MESSAGING_HOST"] == "redis.platform.svc.cluster.local"
+    assert config["LANDGRID_RESULTS_URL"] == "s3://landgrid-results/jobs"
     ingress = by_kind(docs, "Ingress")["landgrid"]["spec"]
     assert ingress["tls"][0]["secretName"] == "landgrid-tls"
 

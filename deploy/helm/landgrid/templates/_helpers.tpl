@@ -65,6 +65,10 @@ envFrom:
   - secretRef:
       name: {{ include "landgrid.oidcSecret" . }}
 {{- end }}
+{{- with .Values.results.existingSecret }}
+  - secretRef:
+      name: {{ . }}
+{{- end }}
 {{- end -}}
 
 {{- define "landgrid.containerSecurity" -}}
