@@ -114,8 +114,7 @@ class Stack:
             tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise StackError(f"migrating Prefect's database failed: {tail}")
         env["PREFECT_SERVER_DATABASE_MIGRATE_ON_START"] = "false"
-        workers = ["--workers", str(s.prefect_workers)]
-        self.spawn("prefect-server", [*server, "start", *address, *workers], env)
+        self.spawn("prefect-server", prefect_api_processes(self.bin, s), env | API_ONLY)
         self.spawn("prefect-services", [*server, "services", "start"], env)
 
     def wait_prefect(self, timeout: float = 120) -> None:
@@ -284,6 +283,39 @@ def check_database(url: str) -> None:
             "PostGIS is not installed on the database server "
             "(Debian: apt-get install postgresql-15-postgis-3)"
         )
+
+
+# What `prefect server start --workers N` sets for its API processes (no loop services)
+# (and no block-type registration at start: the API processes would all do it at once,
+# in each other's way; we use no blocks)
+API_ONLY = {
+    "PREFECT__SERVER_FINAL": "1",
+    "PREFECT__SERVER_WEBSERVER_ONLY": "1",
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+}
+
+
+def prefect_api_processes(bin: Path, settings: Settings) -> list[str]:
+    """Prefect's API app in ``prefect_workers`` processes, as ``prefect server start
+    --workers N`` runs it (uvicorn's multiprocess mode), but with a 60 s worker health
+    check instead of uvicorn's 5 s: on a busy machine a worker still importing Prefect's
+    app misses 5 s, is killed and restarted, over and over (measured here: 2-3 minutes to
+    a first answer, against 30-40 s with the longer check)."""
+    return [
+        str(bin / "uvicorn"),
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.prefect_port),
+        "--workers",
+        str(settings.prefect_workers),
+        "--timeout-worker-healthcheck",
+        "60",
+        "--timeout-keep-alive",
+        "5",
+    ]
 
 
 def prefect_redis_url(settings: Settings) -> str:

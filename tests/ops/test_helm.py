@@ -64,7 +64,8 @@ def test_the_parts_of_the_deployment(manifests: tuple[str, list[dict]]) -> None:
     assert reconciler["replicas"] == 1 and reconciler["strategy"]["type"] == "Recreate"
     assert "replicas" not in deployments["landgrid-web"]["spec"]  # the autoscaler's
     api = deployments["landgrid-prefect"]["spec"]["template"]["spec"]["containers"][0]
-    assert "--no-services" in api["command"]
+    assert api["command"][:3] == ["uvicorn", "--factory", "prefect.server.api.server:create_app"]
+    assert {"name": "PREFECT__SERVER_WEBSERVER_ONLY", "value": "1"} in api["env"]
     workers = [a for a in api["command"] if a.startswith("--workers=")]
     assert workers == (["--workers=2"] if case == "default" else ["--workers=4"])
 

@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from landgrid.errors import StackError
 from landgrid.jobs.store import JobStore
 from landgrid.ops.pgcluster import free_port
 from landgrid.ops.stack import Stack, child_environment
 from landgrid.settings import Settings
+from tests.conftest import show_service_errors
 
 pytestmark = pytest.mark.services
 JOBS_PER_WEB = 5
@@ -75,10 +77,15 @@ def hosts() -> Iterator[tuple[Stack, Stack]]:
     b = Stack(second, lambda _: None)
     b.env = {**os.environ, **child_environment(second), "HOME": str(second.data_dir)}
     try:
-        a.up()
-        b.start_worker()
-        b.start_web()
-        b.wait_web()
+        try:
+            a.up()
+            b.start_worker()
+            b.start_web()
+            b.wait_web()
+        except StackError as exc:  # the folder goes with the fixture: show what the logs say
+            show_service_errors(base / "host-a" / "logs")
+            show_service_errors(base / "host-b" / "logs")
+            pytest.fail(str(exc))
         yield a, b
     finally:
         b.stop()
