@@ -191,6 +191,10 @@ class Reconciler:
         elif state == StateType.PENDING and in_state > self.stuck:
             self.repaired("stuck-pending", job, "failed: stuck in Pending")
             self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
+        elif state == StateType.RUNNING and job.status == "accepted" and in_state > self.stuck:
+            # its worker died between starting the run and starting the job
+            self.repaired("runner-lost", job, "failed: the run started, the job never did")
+            self.crash(client, run.id, job, "the worker stopped before the job started")
         elif state == StateType.RUNNING and lost:
             self.repaired("runner-lost", job, f"failed: {lost}")
             self.crash(client, run.id, job, lost)
