@@ -14,12 +14,12 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from landgrid.analysis.polygons import load_landcover_polygons
 from landgrid.analysis.source import Source, source_and_aoi
 from landgrid.analysis.vectorize import polygons, write_geopackage
+from landgrid.crs import lonlat_bounds
 from landgrid.db import engine
 from landgrid.features.product import (
     VectorProduct,
@@ -140,8 +140,7 @@ class VectorizeProcessor(LandgridProcessor):
         self, src: Source, aoi: BaseGeometry, year: int, job_id: str, table: str, cid: str
     ) -> VectorProduct:
         p = src.product
-        to_lonlat = Transformer.from_crs(p.crs, "OGC:CRS84", always_xy=True)
-        bbox = [round(v, 6) for v in to_lonlat.transform_bounds(*aoi.bounds, densify_pts=21)]
+        bbox = lonlat_bounds(p.crs, aoi.bounds)
         short = cid.rsplit("-", 1)[-1]
         collection = VectorProduct(
             id=cid,

@@ -22,6 +22,7 @@ from shapely.geometry import shape
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from landgrid.crs import lonlat_bounds
 from landgrid.errors import LandgridError
 from landgrid.features.crs import CRS84, EPSG_URI
 from landgrid.features.product import IDENTIFIER, VectorProduct
@@ -142,17 +143,20 @@ def load_layer(
                     f"USING gist ({_quote(geometry_column)})"
                 )
             )
-            bbox = conn.execute(
+            native = conn.execute(
                 text(
                     f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
-                    f"ST_Transform(ST_SetSRID(ST_Extent({_quote(geometry_column)}), {epsg}), 4326)"
-                    f" AS e FROM {rel}) x"
+                    f"ST_Extent({_quote(geometry_column)}) AS e FROM {rel}) x"
                 )
             ).one()
         with engine.begin() as conn:
             conn.execute(text(f"ANALYZE {rel}"))
     storage = CRS84 if epsg == 4326 else EPSG_URI.format(code=epsg)
-    box = [round(v, 6) for v in bbox] if bbox[0] is not None else [-180.0, -90.0, 180.0, 90.0]
+    box = (
+        lonlat_bounds(CRS.from_epsg(epsg), tuple(native))
+        if native[0] is not None
+        else [-180.0, -90.0, 180.0, 90.0]
+    )
     return LoadResult(table, done, epsg, storage, gtype, box)
 
 

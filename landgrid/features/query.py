@@ -61,18 +61,17 @@ def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo) -> Expr:
 def datetime_condition(info: TableInfo, start: str | None, end: str | None) -> Expr:
     """Features whose instant (or [start, end] interval) meets the requested one.
 
-    Features without a time never do, also when both bounds are open (QGIS sends
-    ``0000-01-01T00:00:00Z/..`` for "any time")."""
+    A feature without a time matches any ``datetime`` (``/req/core/fc-time-response`` C);
+    an interval with only one end is open at the other. QGIS sends
+    ``0000-01-01T00:00:00Z/..`` for "any time", which matches every feature."""
     first = info.table.c[info.product.time_column]  # type: ignore[index]
     last = info.table.c[info.product.time_end_column] if info.product.time_end_column else first
     conditions = []
     if end is not None:
-        conditions.append(first <= _time(end, end_of_day=True))
+        conditions.append(sa.or_(first.is_(None), first <= _time(end, end_of_day=True)))
     if start is not None:
-        conditions.append(last >= _time(start))
-    if not conditions:
-        conditions = [first.is_not(None), last.is_not(None)]
-    return sa.and_(*conditions)
+        conditions.append(sa.or_(last.is_(None), last >= _time(start)))
+    return sa.and_(*conditions) if conditions else sa.true()
 
 
 def _time(value: str, end_of_day: bool = False) -> Expr:
@@ -147,8 +146,13 @@ def sort_keys(info: TableInfo, sortby: list[tuple[str, bool]]) -> list[SortKey]:
     return [*keys, SortKey(info.id, id_desc, nullable=False)]
 
 
-def items_select(info: TableInfo, req: ItemsRequest, digits: int) -> tuple[sa.Select, int]:
-    """The page query and the number of leading key columns after the feature column."""
+def items_select(
+    info: TableInfo, req: ItemsRequest, digits: int, count_bound: int = 0
+) -> tuple[sa.Select, int]:
+    """The page query and the number of leading key columns after the feature column.
+
+    With ``count_bound``, its last column counts the matches up to ``count_bound + 1``
+    (an uncorrelated subquery: evaluated once, in the same round trip)."""
     keys = sort_keys(info, req.sortby)
     conditions = where(info, req)
     forward = True
@@ -159,6 +163,10 @@ def items_select(info: TableInfo, req: ItemsRequest, digits: int) -> tuple[sa.Se
         feature_json(info, req.crs, req.properties, req.skip_geometry, digits).label("feature"),
         *(k.column.label(f"k{i}") for i, k in enumerate(keys)),
     ]
+    if count_bound:
+        matches = sa.select(sa.literal(1)).select_from(info.table).where(*where(info, req))
+        bounded = matches.limit(count_bound + 1).subquery()
+        columns.append(sa.select(sa.func.count()).select_from(bounded).scalar_subquery())
     query = (
         sa.select(*columns)
         .select_from(info.table)

@@ -17,3 +17,9 @@ class FeatureSettings(BaseSettings):
     pool_size: int = Field(default=5, ge=1, description="connections per web worker")
     max_overflow: int = Field(default=5, ge=0)
     coordinate_digits: int = Field(default=9, ge=0, le=15, description="GeoJSON decimals")
+    count_bound: int = Field(
+        default=100_000,
+        ge=0,
+        description="without count=true, a first page says numberMatched when at most this "
+        "many features match (counted exactly, at most this many rows read); 0: never",
+    )

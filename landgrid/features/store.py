@@ -127,11 +127,17 @@ class FeatureStore:
         return info, parse_items(args, info, self.settings, body_filter, body_lang)
 
     def items(self, info: TableInfo, req: ItemsRequest) -> Page:
-        query, nkeys = items_select(info, req, self.settings.coordinate_digits)
+        """A page; ``numberMatched`` with ``count=true``, when the first page is the whole
+        result, and by default (no ``count``) on a first page when at most ``count_bound``
+        features match (counted in the page's own query)."""
+        bound = self.settings.count_bound if req.count is None and req.cursor is None else 0
+        query, nkeys = items_select(info, req, self.settings.coordinate_digits, bound)
         with translate_db_errors():
-            return self._retrying(lambda: self._page(info, req, query, nkeys))
+            return self._retrying(lambda: self._page(info, req, query, nkeys, bound))
 
-    def _page(self, info: TableInfo, req: ItemsRequest, query: sa.Select, nkeys: int) -> Page:
+    def _page(
+        self, info: TableInfo, req: ItemsRequest, query: sa.Select, nkeys: int, bound: int
+    ) -> Page:
         with self.reader.connect() as conn:
             rows = conn.execute(query).all()
             more = len(rows) > req.limit
@@ -146,13 +152,17 @@ class FeatureStore:
                 page.next = encode("n", last) if more and last else None
                 if req.cursor is not None:
                     page.prev = encode("p", first or req.cursor[1])
+                elif req.offset and first:  # the features skipped come before this page
+                    page.prev = encode("p", first)
             else:
                 page.prev = encode("p", first) if more and first else None
                 page.next = encode("n", last or req.cursor[1])  # type: ignore[index]
             if req.count:
                 page.number_matched = conn.execute(count_select(info, req)).scalar_one()
-            elif req.cursor is None and not more:
-                page.number_matched = len(rows)
+            elif req.cursor is None and not more and req.offset == 0:
+                page.number_matched = len(rows)  # the whole result: known without counting
+            elif bound and rows and rows[0][-1] <= bound:
+                page.number_matched = rows[0][-1]
         return page
 
     def item(self, identifier: str, crs: str | None = None) -> tuple[str, CrsInfo]:

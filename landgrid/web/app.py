@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
     catalog = Catalog(settings)
     access = CollectionAccess(policy, catalog, open_mode=settings.auth_mode == "open")
     dispatcher = Dispatcher(JobRunner(settings, catalog=catalog, features=features))
-    metadata = load_config(settings.pygeoapi_config).get("metadata", {}).get("identification", {})
+    metadata = load_config(settings.pygeoapi_config).get("metadata", {})
     base = settings.url
 
     app = Flask("landgrid", static_folder=None)
@@ -47,15 +47,15 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
     app.config["LANDGRID_SETTINGS"] = settings
     install_error_boundary(app)
     install_auth(app, settings, policy, access)  # identity + policy, before every route
-    openapi = OpenApi(settings, catalog, policy)
+    openapi = OpenApi(settings, features, catalog, policy, access, dispatcher.registry, metadata)
     processes = bool(dispatcher.registry.ids())
     blueprints = [
-        landing_blueprint(base, metadata, openapi, processes),
+        landing_blueprint(base, metadata.get("identification", {}), openapi, processes),
         conformance_blueprint(
             base,
             [
                 lambda: features_conformance(catalog),
-                lambda: coverages_conformance(catalog),
+                lambda: coverages_conformance(catalog, settings.coverage_max_pixels),
                 lambda: processes_conformance(dispatcher),
             ],
         ),

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from landgrid.auth.access import CollectionAccess
 from landgrid.catalog import Catalog
 from landgrid.coverage import describe, reader
+from landgrid.coverage.query import CoverageQuery
+from landgrid.coverage.timeaxis import select_years
 from landgrid.crs import CRS84_URI, crs_uri
 from landgrid.errors import NotFound
 from landgrid.features.product import VectorProduct
 from landgrid.raster.product import RasterProduct
 from landgrid.web.auth import caller
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
@@ -46,22 +48,18 @@ def _about(product: RasterProduct | VectorProduct, href: str) -> dict[str, Any]:
     }
 
 
-def raster_collection(base: str, product: RasterProduct, years: list[int]) -> dict[str, Any]:
+def raster_collection(
+    base: str, product: RasterProduct, years: list[int], datetime: str | None = None
+) -> dict[str, Any]:
+    """``datetime``: the years its coverage links select (GDAL follows them)."""
     href = f"{base}/collections/{product.id}"
-    temporal = None
-    if years:
-        temporal = {
-            "interval": [[f"{years[0]}-01-01T00:00:00Z", f"{years[-1]}-12-31T23:59:59Z"]],
-            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
-            "default": f"{years[-1]}-01-01T00:00:00Z",
-            "values": [f"{year}-01-01T00:00:00Z" for year in years],
-        }
+    temporal = describe.temporal_extent(years) if years else None
     native = crs_uri(product.crs)
     doc = _about(product, href)
     return doc | {
         "links": [
             *doc["links"],
-            *describe.links(base, product),
+            *describe.links(base, product, datetime),
             {
                 "href": f"{href}/schema",
                 "rel": f"{OGC_REL}/schema",
@@ -73,6 +71,7 @@ def raster_collection(base: str, product: RasterProduct, years: list[int]) -> di
             "spatial": {
                 "bbox": [describe.wgs84_bbox(product)],
                 "crs": CRS84_URI,
+                "storageCrsBbox": [describe.storage_bbox(product)],
                 "grid": describe.extent_grid(product),
             },
             **({"temporal": temporal} if temporal else {}),
@@ -108,17 +107,21 @@ def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
 def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess) -> Blueprint:
     bp = Blueprint("collections", __name__)
 
-    def describe_one(collection_id: str) -> dict[str, Any] | None:
+    def describe_one(collection_id: str, datetime: str | None = None) -> dict[str, Any] | None:
         products = catalog.products()
         if collection_id in products.raster:
             store = catalog.store(collection_id)
-            return raster_collection(base, products.raster[collection_id], reader.years(store))
+            years = reader.years(store)
+            if datetime is not None:  # a 400 for a bad value, as the coverage would answer
+                select_years(years, CoverageQuery(datetime=datetime))
+            return raster_collection(base, products.raster[collection_id], years, datetime)
         if collection_id in products.vector:
             return vector_collection(base, products.vector[collection_id])
         return None
 
     @bp.get("/collections")
     def collections() -> Response:
+        check_params(["f"])
         html = wants_html()
         products = catalog.products()
         ids = access.readable_ids(caller(), [*products.raster, *products.vector])
@@ -130,8 +133,11 @@ def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess)
 
     @bp.get("/collections/<path:collection_id>")
     def collection(collection_id: str) -> Response:
+        if not access.readable(caller(), collection_id):
+            raise NotFound(f"no collection {collection_id!r}")
+        check_params(["f", "datetime"] if catalog.raster(collection_id) else ["f"])
         html = wants_html()
-        doc = describe_one(collection_id) if access.readable(caller(), collection_id) else None
+        doc = describe_one(collection_id, request.args.get("datetime"))
         if doc is None:
             raise NotFound(f"no collection {collection_id!r}")
         if html:
@@ -142,6 +148,7 @@ def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess)
 
     @bp.get("/collections/<path:collection_id>/schema")
     def schema(collection_id: str) -> Response:
+        check_params(["f"])
         html = wants_html(json_type=SCHEMA_JSON)
         product = catalog.raster(collection_id)
         if product is None or not access.readable(caller(), collection_id):

@@ -21,7 +21,7 @@ from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, Page
 from landgrid.web.auth import caller
 from landgrid.web.conformance import OGC
-from landgrid.web.http import wants_html
+from landgrid.web.http import check_params, wants_html
 from landgrid.web.pages import page as html_page
 
 GEOJSON = "application/geo+json"
@@ -97,7 +97,7 @@ def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSett
         body_filter, body_lang = _body_filter() if is_filter_post else (None, None)
         info, req = store.parse(request.args, body_filter, body_lang)
         page = store.items(info, req)
-        kept = {k: v for k, v in request.args.items() if k not in ("cursor", "f")}
+        kept = {k: v for k, v in request.args.items() if k not in ("cursor", "offset", "f")}
         if body_filter is not None:
             kept |= {
                 "filter": json.dumps(req.filter, separators=(",", ":")),
@@ -111,9 +111,7 @@ def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSett
     def item(collection_id: str, item_id: str) -> Any:
         store = store_of(collection_id)
         html = wants_html(("json", "geojson"), GEOJSON)
-        unknown = set(request.args) - {"f", "crs", "lang"}
-        if unknown:
-            raise InvalidParameter(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+        check_params(["f", "crs"])
         text, crs = store.item(item_id, request.args.get("crs"))
         collection = f"{base}/collections/{collection_id}"
         if html:
@@ -149,6 +147,7 @@ def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSett
     @bp.route("/collections/<collection_id>/queryables", methods=["GET"])
     def queryables(collection_id: str) -> Any:
         store = store_of(collection_id)
+        check_params(["f"])
         html = wants_html(json_type=SCHEMA_JSON)
         schema = {"$id": f"{base}/collections/{collection_id}/queryables", **store.queryables()}
         if html:
@@ -261,4 +260,5 @@ def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response
 
 
 def _cursor(args: Any) -> dict[str, str]:
-    return {"cursor": args["cursor"]} if "cursor" in args else {}
+    """Where this page starts: its cursor and offset (next/prev links start afresh)."""
+    return {k: args[k] for k in ("cursor", "offset") if k in args}

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from landgrid.db import engine
 from landgrid.settings import Settings
+from landgrid.web.http import check_params
 
 WORKER_FRESH = timedelta(seconds=60)
 
@@ -54,6 +55,7 @@ def health_blueprint(settings: Settings) -> Blueprint:
 
     @bp.get("/health")
     def health():
+        check_params([])
         prefect, worker = check_prefect(settings)
         checks = {"database": check_database(settings), "prefect": prefect, "worker": worker}
         healthy = all(c["status"] == "ok" for c in checks.values())

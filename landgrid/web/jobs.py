@@ -18,7 +18,7 @@ from landgrid.jobs.documents import document, status_info
 from landgrid.jobs.model import Job
 from landgrid.jobs.store import JOB_LIMIT, STATUSES, JobFilter, decode_cursor, encode_cursor
 from landgrid.web.auth import caller
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 from landgrid.web.results import one_output, results_response
 
@@ -58,7 +58,21 @@ def _list(name: str) -> list[str]:
     return [v for raw in request.args.getlist(name) for v in raw.split(",") if v]
 
 
+LIST_PARAMETERS = (
+    "type",
+    "processID",
+    "status",
+    "datetime",
+    "minDuration",
+    "maxDuration",
+    "limit",
+    "cursor",
+    "f",
+)
+
+
 def job_filter() -> JobFilter:
+    check_params(LIST_PARAMETERS)
     jobs = JobFilter(owners=visible_owners())
     jobs.limit = _number("limit", JOB_LIMIT[0], JOB_LIMIT[2]) or JOB_LIMIT[1]
     types = _list("type")
@@ -116,6 +130,7 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/jobs/<job_id>")
     def job_status(job_id: str) -> Response:
+        check_params(["f"])
         html = wants_html()
         status = status_info(owned_job(job_id), base)
         if html:
@@ -124,6 +139,7 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.delete("/jobs/<job_id>")
     def dismiss(job_id: str) -> Response:
+        check_params([])
         job = owned_job(job_id)
         if job.status == "dismissed":
             raise NoSuchJob(f"job {job_id} is already dismissed")
@@ -132,6 +148,7 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/jobs/<job_id>/results")
     def results(job_id: str) -> Response:
+        check_params(["f"])
         html = wants_html()
         job = owned_job(job_id)
         if html and job.status == "successful":
@@ -141,6 +158,7 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/jobs/<job_id>/results/<output_id>")
     def one_result(job_id: str, output_id: str) -> Response:
+        check_params([])
         job = owned_job(job_id)
         if job.status != "successful":
             return results_response(job, base, results_dir)

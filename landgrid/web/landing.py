@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, send_from_directory
 
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.openapi import OpenApi
 from landgrid.web.pages import page
 
@@ -46,6 +46,7 @@ def landing_blueprint(
 
     @bp.get("/")
     def landing() -> Response:
+        check_params(["f"])
         html = wants_html()
         body = {
             "title": metadata.get("title", "Landgrid"),
@@ -58,6 +59,7 @@ def landing_blueprint(
 
     @bp.get("/openapi")
     def openapi() -> Response:
+        check_params(["f"])
         html = wants_html(json_type=OPENAPI_JSON)
         document = definition.document()
         if html:

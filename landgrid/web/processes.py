@@ -19,7 +19,7 @@ from landgrid.jobs.model import Job
 from landgrid.jobs.request import parse_execute
 from landgrid.web.auth import caller
 from landgrid.web.conformance import OGC
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 from landgrid.web.results import results_response
 
@@ -95,6 +95,7 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/processes")
     def processes() -> Response:
+        check_params(["f", "limit", "after"])
         html = wants_html()
         limit = _limit()
         ids = registry.ids()
@@ -129,6 +130,7 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/processes/<process_id>")
     def process(process_id: str) -> Response:
+        check_params(["f"])
         html = wants_html()
         body = registry.description(process_id) | {"links": process_links(base, process_id)}
         if html:
@@ -142,6 +144,7 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
     @bp.post("/processes/<process_id>/execution")
     def execute(process_id: str) -> Response:
         description = registry.description(process_id)
+        check_params([])
         body = _json_body()
         execute_request = parse_execute(description, body)
         who = caller()
