@@ -83,6 +83,19 @@ def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSett
             store = stores[collection_id] = FeatureStore(db_url, product, fs)
         return store
 
+    @bp.after_request
+    def allow(response: Response) -> Response:
+        """OPTIONS lists what the resource allows now (Part 4 ``options-response``): the
+        item routes exist for every collection, but only editable ones change."""
+        args = request.view_args or {}
+        if request.method == "OPTIONS" and "item_id" in args:
+            product = catalog.vector(args.get("collection_id", ""))
+            if product is not None and not product.editable:
+                methods = [m.strip() for m in response.headers.get("Allow", "").split(",")]
+                kept = [m for m in methods if m and m not in ("PUT", "PATCH", "DELETE")]
+                response.headers["Allow"] = ", ".join(kept)
+        return response
+
     @bp.route("/collections/<collection_id>/items", methods=["GET", "POST"])
     def items(collection_id: str) -> Any:
         store = store_of(collection_id)

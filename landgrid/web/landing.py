@@ -28,6 +28,7 @@ def landing_links(base: str, processes: bool) -> list[dict[str, str]]:
         {"href": f"{base}/openapi", "rel": "service-desc", "type": OPENAPI_JSON, "title": "API"},
         {"href": f"{base}/openapi?f=html", "rel": "service-doc", "type": "text/html"},
         {"href": f"{base}/conformance", "rel": "conformance", "type": JSON},
+        {"href": f"{base}/conformance", "rel": f"{OGC_REL}/conformance", "type": JSON},
         {"href": f"{base}/collections", "rel": "data", "type": JSON, "title": "collections"},
     ]
     if processes:

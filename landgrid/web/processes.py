@@ -179,7 +179,9 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
         if not job.final:  # still running: continues asynchronously
             headers.pop("Preference-Applied", None)
             return created(job, headers)
-        return results_response(job, base, settings.results_dir, headers)
+        response = results_response(job, base, settings.results_dir, headers)
+        response.headers.add("Link", f'<{base}/jobs/{job.id}>; rel="monitor"')  # the job
+        return response
 
     return bp
 

@@ -351,6 +351,20 @@ def describe_collection(
             [feature_id],
             tags,
         )
+        allowed = response(
+            "The methods allowed here now, in `Allow`.",
+            headers={"Allow": {"schema": STRING, "description": "e.g. `GET, PUT, DELETE`"}},
+        )
+        item["options"] = operation(
+            f"{pid}.featureOptions",
+            "What may be done to a feature",
+            {"200": allowed},
+            [feature_id],
+            tags,
+        )
+        paths[f"{base}/items"]["options"] = operation(
+            f"{pid}.featuresOptions", "What may be done to the features", {"200": allowed}, [], tags
+        )
     return paths
 
 

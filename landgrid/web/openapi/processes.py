@@ -189,6 +189,7 @@ def _execution(pid: str, description: Mapping[str, Any]) -> dict[str, Any]:
         **_value_media(outputs),
     }
     applied = {"Preference-Applied": {"schema": STRING, "description": "the honoured Prefer"}}
+    monitor = {"Link": {"schema": STRING, "description": 'the job, `rel="monitor"`'}}
     return operation(
         f"{pid}.execute",
         f"Execute {description.get('title', pid)}",
@@ -197,7 +198,7 @@ def _execution(pid: str, description: Mapping[str, Any]) -> dict[str, Any]:
                 "Executed synchronously: the results (one output as itself, several as "
                 "`multipart/related`, or the results document).",
                 {**results, "multipart/related": STRING},
-                applied,
+                {**applied, **monitor},
             ),
             "201": response(
                 "A job was created (asynchronous, or a synchronous job that outlived its "
@@ -208,7 +209,7 @@ def _execution(pid: str, description: Mapping[str, Any]) -> dict[str, Any]:
             "204": response(
                 "`response=raw` with every output by reference: the `Link` headers are the "
                 "results.",
-                headers={"Link": {"schema": STRING, "description": "one link per output"}},
+                headers={"Link": {"schema": STRING, "description": "one per output, and the job"}},
             ),
             "400": error("The execute request is invalid; the exception names the input."),
             "500": error("The job failed: its exception."),
