@@ -156,7 +156,7 @@ def test_transactions_only_for_editable_collections(client, settings):
         settings.data_dir / "vector-products",
     )
     item = document(client)["paths"]["/collections/zones/items/{featureId}"]
-    assert set(item) == {"get", "put", "patch", "delete"}
+    assert set(item) == {"get", "put", "patch", "delete", "options"}
 
 
 def test_a_fragment_describing_an_operation_twice_is_refused():
