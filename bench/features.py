@@ -7,7 +7,9 @@ EPSG:3035 whose class codes come from our land-cover generator (1000 x 1000 = 1,
 polygons), serves it through our stack (gunicorn, 2 workers x 4 threads) and through stock
 pygeoapi's PostgreSQL provider under the same gunicorn settings, and times, per query:
 
-- ``ours``: our /items endpoint (DB-built GeoJSON, keyset cursor for the deep page);
+- ``ours``: our /items endpoint (DB-built GeoJSON, keyset cursor for the deep page; a
+  first page also counts up to ``LANDGRID_FEATURES_COUNT_BOUND`` matches for
+  ``numberMatched``), and the same with ``count=false`` (no count), to show that cost;
 - ``stock``: pygeoapi 0.24's PostgreSQL provider with its defaults (OFFSET paging, count);
 - ``raw``: the single SQL statement that produces the same GeoJSON page (the practical limit),
   run in this process;
@@ -246,24 +248,26 @@ def main() -> None:
         print(
             f"\n{'query':32}{'ours ms':>9}{'stock ms':>10}{'raw ms':>8}{'raw+http':>10}"
             f"{'ours/raw':>10}{'ours/raw+http':>15}{'stock/ours':>11}{'ours req/s':>11}"
+            f"{'count=false':>12}"
         )
         for index, (name, ours_params, stock_params, sql) in enumerate(cases):
             theirs = timed(
                 lambda p=stock_params: get(stock_http, stock, p), max(3, args.repeat // 3)
             )
             with db.connect() as conn:
-                mine, raw, over_http = timed_together(
+                mine, raw, over_http, uncounted = timed_together(
                     [
                         lambda p=ours_params: get(ours_http, ours, p),
                         lambda s=sql: conn.exec_driver_sql(s).scalar(),
                         lambda i=index: get(bare_http, f"{raw_http}/raw/{i}"),
+                        lambda p=ours_params: get(ours_http, ours, {**p, "count": "false"}),
                     ],
                     args.repeat,
                 )
             print(
                 f"{name:32}{mine * 1e3:9.1f}{theirs * 1e3:10.1f}{raw * 1e3:8.1f}"
                 f"{over_http * 1e3:10.1f}{mine / raw:10.2f}{mine / over_http:15.2f}"
-                f"{theirs / mine:11.1f}{1 / mine:11.0f}"
+                f"{theirs / mine:11.1f}{1 / mine:11.0f}{uncounted * 1e3:12.1f}"
             )
         first, deep = timed_together(
             [lambda: get(ours_http, ours, cases[0][1]), lambda: get(ours_http, ours, cases[-1][1])],

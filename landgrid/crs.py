@@ -69,7 +69,12 @@ def lonlat_bounds(crs: CRS | str, bounds: tuple[float, float, float, float]) -> 
     degree), so that a box equal to it holds everything in the extent."""
     to_lonlat = Transformer.from_crs(crs, "OGC:CRS84", always_xy=True)
     west, south, east, north = to_lonlat.transform_bounds(*bounds, densify_pts=21)
-    return [_down(west), _down(south), _up(east), _up(north)]
+    return [
+        max(-180.0, _down(west)),
+        max(-90.0, _down(south)),
+        min(180.0, _up(east)),
+        min(90.0, _up(north)),
+    ]
 
 
 def _down(value: float) -> float:

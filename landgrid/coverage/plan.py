@@ -306,10 +306,11 @@ def _scaled_grid(
     span_x, span_y = bounds[2] - bounds[0], bounds[3] - bounds[1]
     if span_x <= 0 or span_y <= 0:  # a point subset on an axis: one cell of default size
         span_x, span_y = max(span_x, res[0]), max(span_y, res[1])
-    if width is None and height is None:
+    if width is None and height is None:  # cells of exactly the resolution (rc2 E)
         width = max(1, round(span_x / res[0]))
         height = max(1, round(span_y / res[1]))
-    elif width is None:
+        return Grid(crs, Affine(res[0], 0, bounds[0], 0, -res[1], bounds[3]), width, height)
+    if width is None:
         width = max(1, round(span_x / (span_y / height) * (res[1] / res[0])))
     elif height is None:
         height = max(1, round(span_y / (span_x / width) * (res[0] / res[1])))

@@ -174,7 +174,11 @@ def coverage_blueprint(base: str, catalog: Catalog, max_pixels: int) -> Blueprin
         if name == "tif":
             response.headers["Content-Profile"] = f"<{COG_PROFILE}>"
             response.set_etag(_etag(store, args, media))
-            response = response.make_conditional(request, accept_ranges=True)
+            response = response.make_conditional(
+                request,
+                accept_ranges=True,
+                complete_length=len(body),  # type: ignore[arg-type]
+            )
         return response
 
     def html_page(

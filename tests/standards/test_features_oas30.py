@@ -10,10 +10,11 @@ import pytest
 import yaml
 
 from tests.schemas import ROOT
-from tests.standards.helpers import GEOJSON, OGC, parameters
+from tests.standards.helpers import OGC, parameters
 
 pytestmark = pytest.mark.services
 CLASS = f"{OGC}/ogcapi-features-1/1.0/conf/oas30"
+GEOJSON = "application/geo+json"
 OFFICIAL = ROOT / "schemas.opengis.net/ogcapi/features/part1/1.0/openapi/ogcapi-features-1.yaml"
 
 

@@ -38,7 +38,7 @@ FRAMEWORKS = {
     "flask": ("landgrid.web",),
     "flask_oidc": ("landgrid.web",),
     "werkzeug": ("landgrid.web",),
-    "pygeoapi": ("landgrid.web", "processes", "providers"),
+    "pygeoapi": ("processes", "providers"),  # the plugin contracts only
     "prefect": ("flows",),
     "prefect_dask": ("flows",),
 }
