@@ -30,8 +30,6 @@ from landgrid.web.openapi.shared import (
     response,
 )
 
-_param = query
-_STRING = STRING
 _AXES = (
     "Axis names: `Lon`/`Lat` (CRS84, the default `subset-crs`), `E`/`N` (also `X`/`Y`, `x`/`y`: "
     "the product CRS unless `subset-crs` says otherwise) and `time`."
@@ -44,22 +42,22 @@ _AXIS_ORDER = (
     "in the CRS's own axis order (northing first for EPSG:3035, latitude first for EPSG:4326)"
 )
 PARAMETERS: dict[str, dict] = {
-    "subset": _param(
+    "subset": query(
         "subset",
         "Trim (`Axis(low:high)`, `*` for an open end) or slice (`Axis(value)`) along axes, "
         f"comma-separated or repeated. {_AXES} `time` takes years or RFC 3339 instants "
         "(quoted or not); `time(*)` is the newest year. A subset wholly outside the "
         "coverage answers 404.",
-        {"type": "array", "items": _STRING},
+        {"type": "array", "items": STRING},
         example=["E(4300000:4301000)", "N(2690000:2691000)"],
     ),
-    "subset-crs": _param(
+    "subset-crs": query(
         "subset-crs",
         f"The CRS of the spatial subset values: {_CRS}; CRS84 when absent (for `Lon`/`Lat`; "
         "`E`/`N` are then read in the product's CRS).",
-        _STRING,
+        STRING,
     ),
-    "bbox": _param(
+    "bbox": query(
         "bbox",
         f"Spatial extent: four numbers (six with heights, ignored) {_AXIS_ORDER} of `bbox-crs` "
         "(CRS84 longitude/latitude by default; west > east crosses the antimeridian). Not "
@@ -70,52 +68,52 @@ PARAMETERS: dict[str, dict] = {
             "items": {"type": "number"},
         },
     ),
-    "bbox-crs": _param("bbox-crs", f"The CRS of `bbox`: {_CRS}.", _STRING),
-    "datetime": _param(
+    "bbox-crs": query("bbox-crs", f"The CRS of `bbox`: {_CRS}.", STRING),
+    "datetime": query(
         "datetime",
         "A year, an RFC 3339 instant or an interval (`a/b`, `..` or empty for an open end): "
         "the years it meets; the newest year when absent. Not with `subset=time(...)`.",
-        _STRING,
+        STRING,
     ),
-    "properties": _param(
+    "properties": query(
         "properties",
         "The range fields to return (this product has one).",
         {"type": "array", "items": {"type": "string", "enum": [FIELD]}},
     ),
-    "exclude-properties": _param(
+    "exclude-properties": query(
         "exclude-properties",
         "The range fields not to return (empty: none excluded). Not with `properties`.",
         {"type": "array", "items": {"type": "string", "enum": [FIELD]}},
     ),
-    "crs": _param(
+    "crs": query(
         "crs",
         f"The output CRS: {_CRS}; the product's CRS when absent (CRS84 for a `Lon`/`Lat` "
         "subset). Classes are kept by nearest-neighbour reprojection.",
-        _STRING,
+        STRING,
     ),
-    "resolution": _param(
+    "resolution": query(
         "resolution",
         "Output cell size in output CRS units: `E(10),N(10)` (also `Lon()`/`Lat()`, `X`/`Y`), "
         "`10` or `10,20` (x, y); an empty value (`resolution=`, `E()`) is the native "
         "resolution. Not on an axis that a subset slices.",
-        _STRING,
+        STRING,
     ),
-    "width": _param("width", "Output columns.", {"type": "integer", "minimum": 1}),
-    "height": _param("height", "Output rows.", {"type": "integer", "minimum": 1}),
+    "width": query("width", "Output columns.", {"type": "integer", "minimum": 1}),
+    "height": query("height", "Output rows.", {"type": "integer", "minimum": 1}),
 }
 for _name, _camel, _text, _schema in (
-    ("scale-size", "scaleSize", "output cells per axis, `Axis(n),Axis(n)`", _STRING),
+    ("scale-size", "scaleSize", "output cells per axis, `Axis(n),Axis(n)`", STRING),
     (
         "scale-factor",
         "scaleFactor",
         "divide the number of cells per axis by this",
         {"type": "number", "exclusiveMinimum": True, "minimum": 0},
     ),
-    ("scale-axes", "scaleAxes", "a scale factor per axis, `Axis(f),Axis(f)`", _STRING),
+    ("scale-axes", "scaleAxes", "a scale factor per axis, `Axis(f),Axis(f)`", STRING),
 ):
     for _key in (_name, _camel):
-        PARAMETERS[_key] = _param(_key, f"2022 draft ({_name} or {_camel}): {_text}.", _schema)
-PARAMETERS["f"] = _param(
+        PARAMETERS[_key] = query(_key, f"2022 draft ({_name} or {_camel}): {_text}.", _schema)
+PARAMETERS["f"] = query(
     "f",
     "Output format; by `Accept` when absent (GeoTIFF, a COG, for `*/*`).",
     {"type": "string", "enum": list(F_ALIASES)},

@@ -22,53 +22,45 @@ from landgrid.web.openapi.shared import (
     schema_ref,
 )
 
-_query = query
-_path = path_param
 F = F_JSON_HTML
-JOB_ID = _path("jobId", "job identifier")
+JOB_ID = path_param("jobId", "job identifier")
 BAD = error("A parameter is invalid; the exception names it.")
 NOT_FOUND = error(
     "No such job (or not yours: `no-such-job`), or its results are not ready "
     "(`result-not-ready`), or no such output."
 )
 JOB_LIST_PARAMETERS = [
-    _query(
+    query(
         "type",
         "job type",
         {"type": "array", "items": {"type": "string", "enum": ["process"]}},
-        style="form",
-        explode=False,
     ),
-    _query(
+    query(
         "processID",
         "only jobs of these processes",
         {"type": "array", "items": {"type": "string"}},
-        style="form",
-        explode=False,
     ),
-    _query(
+    query(
         "status",
         "only jobs in these states",
         {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
-        style="form",
-        explode=False,
     ),
-    _query(
+    query(
         "datetime",
         "creation time: an RFC 3339 instant or interval (.. for open ends)",
         {"type": "string"},
     ),
-    _query(
+    query(
         "minDuration",
         "only jobs that ran at least this many seconds",
         {"type": "integer", "minimum": 0},
     ),
-    _query(
+    query(
         "maxDuration",
         "only jobs that ran at most this many seconds",
         {"type": "integer", "minimum": 0},
     ),
-    _query(
+    query(
         "limit",
         "jobs per page",
         {
@@ -78,7 +70,7 @@ JOB_LIST_PARAMETERS = [
             "maximum": JOB_LIMIT[2],
         },
     ),
-    _query("cursor", "opaque position of the page (from a `next` link)", {"type": "string"}),
+    query("cursor", "opaque position of the page (from a `next` link)", {"type": "string"}),
     F,
 ]
 SCHEMAS = {
@@ -168,7 +160,7 @@ def describe(context: Context) -> Fragment:
                     "404": NOT_FOUND,
                     "500": error("The job failed: its exception."),
                 },
-                [JOB_ID, _path("outputId", "output identifier")],
+                [JOB_ID, path_param("outputId", "output identifier")],
                 tags,
             )
         },
