@@ -58,6 +58,12 @@ def html_page(text: str) -> list[str]:
     return parser.hrefs
 
 
+def feature_collections(api: str, http) -> list[dict]:
+    """The collections of features served (``itemType: feature``)."""
+    listed = http.get(f"{api}/collections", timeout=60).json()["collections"]
+    return [c for c in listed if c.get("itemType") == "feature"]
+
+
 def operations(oas: dict, method: str | None = None) -> Iterator[tuple[str, str, dict]]:
     for path, item in oas["paths"].items():
         for verb, operation in item.items():

@@ -17,6 +17,7 @@ from tests.standards.helpers import (
     FEATURES,
     OGC,
     PLACES,
+    feature_collections,
     link,
     parameters,
     rels,
@@ -29,11 +30,6 @@ GEOJSON = "application/geo+json"
 
 def test_declared(conforms_to):
     assert CLASS in conforms_to
-
-
-def feature_collections(api, http) -> list[dict]:
-    listed = http.get(f"{api}/collections", timeout=60).json()["collections"]
-    return [c for c in listed if c.get("itemType") == "feature"]
 
 
 def total(api, http, cid: str, **params) -> int:

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.standards.helpers import COUNTRIES, CRS84, DEMO_VECTOR, EPSG, OGC, PLACES, parameters
+from tests.standards.helpers import (
+    COUNTRIES,
+    CRS84,
+    DEMO_VECTOR,
+    EPSG,
+    OGC,
+    PLACES,
+    feature_collections,
+    parameters,
+)
 
 pytestmark = pytest.mark.services
 CLASS = f"{OGC}/ogcapi-features-2/1.0/conf/crs"
@@ -18,9 +27,7 @@ def test_declared(conforms_to):
 
 def test_crs_lists(api, http):
     """/req/crs/fc-md-crs-list, fc-md-storageCrs, fc-md-storageCrs-valid-value, crs-uri."""
-    for collection in http.get(f"{api}/collections", timeout=60).json()["collections"]:
-        if collection.get("itemType") != "feature":
-            continue
+    for collection in feature_collections(api, http):
         assert CRS84 in collection["crs"]
         assert collection["storageCrs"] in collection["crs"]
         assert all(c.startswith("http://www.opengis.net/def/crs/") for c in collection["crs"])

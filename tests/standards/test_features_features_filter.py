@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.standards.conftest import TIMED
-from tests.standards.helpers import OGC, PLACES, REL, link
+from tests.standards.helpers import OGC, PLACES, REL, feature_collections, link
 
 pytestmark = pytest.mark.services
 CLASS = f"{OGC}/ogcapi-features-3/1.0/conf/features-filter"
@@ -19,9 +19,7 @@ def test_declared(conforms_to):
 
 def test_every_collection_links_queryables_and_filters(api, http):
     """/req/features-filter/get-queryables-op, queryables-link, filter-param."""
-    for collection in http.get(f"{api}/collections", timeout=60).json()["collections"]:
-        if collection.get("itemType") != "feature":
-            continue
+    for collection in feature_collections(api, http):
         cid = collection["id"]
         href = link(collection, f"{REL}queryables")["href"]
         assert href == f"{api}/collections/{cid}/queryables"

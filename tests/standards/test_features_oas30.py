@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.schemas import ROOT
-from tests.standards.helpers import OGC, parameters
+from tests.standards.helpers import OGC, feature_collections, parameters
 
 pytestmark = pytest.mark.services
 CLASS = f"{OGC}/ogcapi-features-1/1.0/conf/oas30"
@@ -25,11 +25,6 @@ def test_declared(conforms_to):
 @pytest.fixture(scope="module")
 def official() -> dict:
     return yaml.safe_load(OFFICIAL.read_text())["components"]["parameters"]
-
-
-def feature_collections(api, http) -> list[dict]:
-    listed = http.get(f"{api}/collections", timeout=60).json()["collections"]
-    return [c for c in listed if c.get("itemType") == "feature"]
 
 
 def test_every_feature_collection_is_described(api, http, oas, official):

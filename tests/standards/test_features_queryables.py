@@ -6,7 +6,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from tests.standards.helpers import OGC, PLACES, REL, link
+from tests.standards.helpers import OGC, PLACES, REL, feature_collections, link
 
 pytestmark = pytest.mark.services
 CLASS = f"{OGC}/ogcapi-features-3/1.0/conf/queryables"
@@ -15,11 +15,6 @@ SCHEMA_JSON = "application/schema+json"
 
 def test_declared(conforms_to):
     assert CLASS in conforms_to
-
-
-def feature_collections(api, http) -> list[dict]:
-    listed = http.get(f"{api}/collections", timeout=60).json()["collections"]
-    return [c for c in listed if c.get("itemType") == "feature"]
 
 
 def test_linked_and_served(api, http):
