@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import netCDF4
 import numpy as np
@@ -30,8 +32,11 @@ def direct(stack) -> dict[int, np.ndarray]:
         return {2018: src.read(1), 2021: src.read(2)}
 
 
-def _tif(response: requests.Response) -> rasterio.io.DatasetReader:
-    return rasterio.MemoryFile(response.content).open()
+@contextmanager
+def _tif(response: requests.Response) -> Iterator[rasterio.io.DatasetReader]:
+    """The GeoTIFF, open while its memory file is kept (a collected one fails reads)."""
+    with rasterio.MemoryFile(response.content) as mem, mem.open() as ds:
+        yield ds
 
 
 def test_collection_describes_the_coverage(url):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import rasterio
 import requests
 
@@ -16,6 +19,9 @@ def coverage_url(api: str) -> str:
     return f"{api}/collections/{DEMO_RASTER}/coverage"
 
 
-def tif(response: requests.Response) -> rasterio.io.DatasetReader:
+@contextmanager
+def tif(response: requests.Response) -> Iterator[rasterio.io.DatasetReader]:
+    """The GeoTIFF of a 200 answer, open (its memory file kept while it is read)."""
     assert response.status_code == 200, response.text
-    return rasterio.MemoryFile(response.content).open()
+    with rasterio.MemoryFile(response.content) as mem, mem.open() as ds:
+        yield ds
