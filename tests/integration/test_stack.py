@@ -45,7 +45,7 @@ def test_openapi_and_conformance(base_url):
         "ogcapi-processes-1/1.0/conf/dismiss",
         "ogcapi-features-3/1.0/conf/filter",
         "cql2/1.0/conf/cql2-json",
-        "ogcapi-coverages-1/1.0/conf/scaling",
+        "ogcapi-coverages-1/1.0/conf/scaling-spatial",
     ):
         assert f"{spec}/{held}" in classes
     # Part 4 is declared only while an editable collection exists (tests/features)
