@@ -146,13 +146,8 @@ def sort_keys(info: TableInfo, sortby: list[tuple[str, bool]]) -> list[SortKey]:
     return [*keys, SortKey(info.id, id_desc, nullable=False)]
 
 
-def items_select(
-    info: TableInfo, req: ItemsRequest, digits: int, count_bound: int = 0
-) -> tuple[sa.Select, int]:
-    """The page query and the number of leading key columns after the feature column.
-
-    With ``count_bound``, its last column counts the matches up to ``count_bound + 1``
-    (an uncorrelated subquery: evaluated once, in the same round trip)."""
+def items_select(info: TableInfo, req: ItemsRequest, digits: int) -> tuple[sa.Select, int]:
+    """The page query and the number of leading key columns after the feature column."""
     keys = sort_keys(info, req.sortby)
     conditions = where(info, req)
     forward = True
@@ -163,10 +158,6 @@ def items_select(
         feature_json(info, req.crs, req.properties, req.skip_geometry, digits).label("feature"),
         *(k.column.label(f"k{i}") for i, k in enumerate(keys)),
     ]
-    if count_bound:
-        matches = sa.select(sa.literal(1)).select_from(info.table).where(*where(info, req))
-        bounded = matches.limit(count_bound + 1).subquery()
-        columns.append(sa.select(sa.func.count()).select_from(bounded).scalar_subquery())
     query = (
         sa.select(*columns)
         .select_from(info.table)
@@ -179,8 +170,13 @@ def items_select(
     return query, len(keys)
 
 
-def count_select(info: TableInfo, req: ItemsRequest) -> sa.Select:
-    return sa.select(sa.func.count()).select_from(info.table).where(*where(info, req))
+def count_select(info: TableInfo, req: ItemsRequest, bound: int | None = None) -> sa.Select:
+    """The number of matches; with ``bound``, of at most ``bound + 1`` of them (no more
+    rows are read: more than the bound is all it says)."""
+    if bound is None:
+        return sa.select(sa.func.count()).select_from(info.table).where(*where(info, req))
+    matches = sa.select(sa.literal(1)).select_from(info.table).where(*where(info, req))
+    return sa.select(sa.func.count()).select_from(matches.limit(bound + 1).subquery())
 
 
 def item_select(info: TableInfo, identifier: Any, crs: CrsInfo, digits: int) -> sa.Select:

@@ -23,3 +23,8 @@ class FeatureSettings(BaseSettings):
         description="without count=true, a first page says numberMatched when at most this "
         "many features match (counted exactly, at most this many rows read); 0: never",
     )
+    count_budget_ms: int = Field(
+        default=20,
+        ge=1,
+        description="... and when that count takes at most this long (a statement timeout)",
+    )

@@ -110,6 +110,9 @@ class FeatureStore:
         pool = (url, settings.pool_size, settings.max_overflow, settings.statement_timeout_ms)
         self.engine = features_engine(*pool)  # transactions (the editor)
         self.reader = features_engine(*pool, autocommit=True)
+        # the cheap counts: their own small pool, whose statements time out at the budget
+        budget = (url, 2, settings.pool_size, settings.count_budget_ms)
+        self.counter = features_engine(*budget, autocommit=True)
 
     def _retrying(self, read: Callable[[], T]) -> T:
         """A read, once more if its pooled connection was dead (the database restarted):
@@ -136,16 +139,30 @@ class FeatureStore:
 
     def items(self, info: TableInfo, req: ItemsRequest) -> Page:
         """A page; ``numberMatched`` with ``count=true``, when the first page is the whole
-        result, and by default (no ``count``) on a first page when at most ``count_bound``
-        features match (counted in the page's own query)."""
-        bound = self.settings.count_bound if req.count is None and req.cursor is None else 0
-        query, nkeys = items_select(info, req, self.settings.coordinate_digits, bound)
+        result, and by default (no ``count``) on a first page when it is cheap: at most
+        ``count_bound`` matches, counted within ``count_budget_ms``."""
+        query, nkeys = items_select(info, req, self.settings.coordinate_digits)
+        cheap = req.count is None and req.cursor is None and self.settings.count_bound
         with translate_db_errors():
-            return self._retrying(lambda: self._page(info, req, query, nkeys, bound))
+            page = self._retrying(lambda: self._page(info, req, query, nkeys))
+            if cheap and page.number_matched is None:
+                page.number_matched = self._bounded_count(info, req)
+        return page
 
-    def _page(
-        self, info: TableInfo, req: ItemsRequest, query: sa.Select, nkeys: int, bound: int
-    ) -> Page:
+    def _bounded_count(self, info: TableInfo, req: ItemsRequest) -> int | None:
+        """The exact number of matches if at most ``count_bound``, counted in time; else
+        None (the count is given up, never estimated)."""
+        bound = self.settings.count_bound
+        try:
+            with self.counter.connect() as conn:
+                found = conn.execute(count_select(info, req, bound)).scalar_one()
+        except DBAPIError as e:
+            if e.connection_invalidated or getattr(e.orig, "pgcode", None) == "57014":
+                return None  # the budget ran out, or the connection was lost: no count
+            raise
+        return found if found <= bound else None
+
+    def _page(self, info: TableInfo, req: ItemsRequest, query: sa.Select, nkeys: int) -> Page:
         with self.reader.connect() as conn:
             rows = conn.execute(query).all()
             more = len(rows) > req.limit
@@ -169,8 +186,6 @@ class FeatureStore:
                 page.number_matched = conn.execute(count_select(info, req)).scalar_one()
             elif req.cursor is None and not more and req.offset == 0:
                 page.number_matched = len(rows)  # the whole result: known without counting
-            elif bound and rows and rows[0][-1] <= bound:
-                page.number_matched = rows[0][-1]
         return page
 
     def item(self, identifier: str, crs: str | None = None) -> tuple[str, CrsInfo]:

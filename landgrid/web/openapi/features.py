@@ -175,8 +175,9 @@ def items_parameters(context: Context, product: VectorProduct, info: TableInfo |
         query(
             "count",
             "`numberMatched`: `true` always counts; by default a first page has it when "
-            f"at most {context.features.count_bound} features match; `false` counts only "
-            "when the first page is the whole result.",
+            f"at most {context.features.count_bound} features match, counted within "
+            f"{context.features.count_budget_ms} ms; `false` counts only when the first "
+            "page is the whole result.",
             {"type": "boolean"},
         ),
         query("offset", "Skip this many features first.", {"type": "integer", "minimum": 0}),
