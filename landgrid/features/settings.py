@@ -20,8 +20,9 @@ class FeatureSettings(BaseSettings):
     count_bound: int = Field(
         default=100_000,
         ge=0,
-        description="without count=true, a first page says numberMatched when at most this "
-        "many features match (counted exactly, at most this many rows read); 0: never",
+        description="without count=true, the unfiltered first page says numberMatched when "
+        "the collection holds at most this many features (counted exactly, no more rows "
+        "read); 0: never",
     )
     count_budget_ms: int = Field(
         default=20,

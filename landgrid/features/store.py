@@ -40,7 +40,12 @@ SCHEMA_TYPES = {
 
 @cache
 def features_engine(
-    url: str, pool_size: int, max_overflow: int, timeout_ms: int, autocommit: bool = False
+    url: str,
+    pool_size: int,
+    max_overflow: int,
+    timeout_ms: int,
+    autocommit: bool = False,
+    serial: bool = False,
 ) -> sa.Engine:
     """One pool per web worker (and mode), sized by configuration; every session has the
     statement timeout and UTC, so timestamps serialise the same whatever the server's zone.
@@ -49,14 +54,18 @@ def features_engine(
     in a transaction psycopg2 would send ``BEGIN`` before it and SQLAlchemy a ``ROLLBACK``
     when the connection goes back to the pool; a ping is one more round trip per request.
     A read on a dead pooled connection is retried instead (``FeatureStore._retrying``).
-    Writes (Part 4) use the transactional, pinged pool."""
+    Writes (Part 4) use the transactional, pinged pool. ``serial`` sessions start no
+    parallel workers (their start-up and cancellation cost more than a short count)."""
     return sa.create_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=not autocommit,
         pool_recycle=1800,
-        connect_args={"options": f"-c statement_timeout={timeout_ms} -c TimeZone=UTC"},
+        connect_args={
+            "options": f"-c statement_timeout={timeout_ms} -c TimeZone=UTC"
+            + (" -c max_parallel_workers_per_gather=0" if serial else "")
+        },
         **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
@@ -112,7 +121,7 @@ class FeatureStore:
         self.reader = features_engine(*pool, autocommit=True)
         # the cheap counts: their own small pool, whose statements time out at the budget
         budget = (url, 2, settings.pool_size, settings.count_budget_ms)
-        self.counter = features_engine(*budget, autocommit=True)
+        self.counter = features_engine(*budget, autocommit=True, serial=True)
 
     def _retrying(self, read: Callable[[], T]) -> T:
         """A read, once more if its pooled connection was dead (the database restarted):
@@ -139,10 +148,15 @@ class FeatureStore:
 
     def items(self, info: TableInfo, req: ItemsRequest) -> Page:
         """A page; ``numberMatched`` with ``count=true``, when the first page is the whole
-        result, and by default (no ``count``) on a first page when it is cheap: at most
-        ``count_bound`` matches, counted within ``count_budget_ms``."""
+        result, and by default (no ``count``) on the unfiltered collection's first page
+        (what QGIS and ``ogrinfo -so`` read it from) when that is cheap: at most
+        ``count_bound`` features, counted within ``count_budget_ms``. A filtered count
+        costs what the filter does on every row, so it is only made when asked."""
         query, nkeys = items_select(info, req, self.settings.coordinate_digits)
-        cheap = req.count is None and req.cursor is None and self.settings.count_bound
+        any_time = req.datetime in (None, (None, None))  # QGIS sends 0000-01-01T00:00:00Z/..
+        filtered = req.bbox or not any_time or req.filter is not None or req.equals
+        cheap = req.count is None and req.cursor is None and not filtered
+        cheap = cheap and self.settings.count_bound > 0
         with translate_db_errors():
             page = self._retrying(lambda: self._page(info, req, query, nkeys))
             if cheap and page.number_matched is None:

@@ -128,6 +128,8 @@ def test_numbermatched_only_when_cheap_or_asked(stores, database):
     assert store.items(info, req).number_matched == 177
     info, req = store.parse({"limit": "1000", "count": "false"})
     assert store.items(info, req).number_matched == 177  # the whole result: no count needed
+    info, req = store.parse({"limit": "10", "filter": "POP_EST > 0"})
+    assert store.items(info, req).number_matched is None  # filtered: only when asked
     bounded = FeatureStore(database, store.product, FeatureSettings(count_bound=100))
     info, req = bounded.parse({"limit": "10"})
     assert bounded.items(info, req).number_matched is None  # more than the bound match

@@ -174,10 +174,10 @@ def items_parameters(context: Context, product: VectorProduct, info: TableInfo |
         ),
         query(
             "count",
-            "`numberMatched`: `true` always counts; by default a first page has it when "
-            f"at most {context.features.count_bound} features match, counted within "
-            f"{context.features.count_budget_ms} ms; `false` counts only when the first "
-            "page is the whole result.",
+            "`numberMatched`: `true` always counts; by default the unfiltered first page "
+            f"has it when the collection holds at most {context.features.count_bound} "
+            f"features, counted within {context.features.count_budget_ms} ms, and any "
+            "first page that is the whole result; `false`: only the latter.",
             {"type": "boolean"},
         ),
         query("offset", "Skip this many features first.", {"type": "integer", "minimum": 0}),
