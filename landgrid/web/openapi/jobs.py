@@ -187,6 +187,10 @@ def describe_jobs(document: dict[str, Any]) -> dict[str, Any]:
             operation.setdefault("responses", {})["400"] = _error(
                 "invalid execute request: the offending input is named"
             )
+            operation["responses"]["429"] = _error(
+                "too many queued and running jobs (yours, or the server's): try again after "
+                "Retry-After seconds"
+            ) | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}}
             _to_oas30(operation["responses"])
     return document
 
