@@ -7,7 +7,8 @@ rest, every ``reconcile_interval`` seconds:
   (same idempotency key), newest first, so that a new job never waits behind a backlog;
 - a run Prefect says is final (completed, failed, crashed, cancelled) finishes its job; a
   run cancelled in the Prefect UI dismisses it;
-- a run stuck in Pending is failed (and its run set Crashed) after ``stuck_after`` seconds;
+- a run stuck in Pending for ``stuck_after`` seconds is scheduled again (its job never
+  started), or failed;
 - a running job whose run is gone is failed: at once when its process was on this host and
   has exited, else when the run's beats stop for ``heartbeat_timeout`` seconds;
 - sync jobs that ended while Prefect was unreachable get their flow run recorded;
@@ -37,7 +38,7 @@ from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.states import Cancelled, Cancelling, Crashed
+from prefect.states import Cancelled, Cancelling, Crashed, Scheduled
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows.client import PREFECT_ERRORS, prefect_client, refusal
@@ -237,7 +238,10 @@ class Reconciler:
             # beat (``cancel_batch`` forces Cancelled if it does not)
             self.store.finish(job.id, "dismissed", "cancelled in Prefect")
         elif state == StateType.PENDING and in_state > self.stuck:
-            self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
+            if job.status == "accepted":  # claimed, never started: another worker may
+                client.set_flow_run_state(run.id, Scheduled(), force=True)
+            else:
+                self.crash(client, run.id, job, "stuck in Pending: the worker never started it")
         elif state == StateType.RUNNING and lost:
             self.crash(client, run.id, job, lost)
 

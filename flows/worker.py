@@ -29,11 +29,11 @@ from datetime import UTC, datetime
 
 from prefect import flow_engine
 from prefect.client.orchestration import SyncPrefectClient
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.flow_engine import run_flow
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-from prefect.states import Cancelled, Pending
+from prefect.states import Cancelled, Pending, Scheduled
 
 from flows.client import PREFECT_ERRORS, prefect_client, prefect_settings
 from flows.ogc_process import ogc_process
@@ -152,6 +152,18 @@ class Worker:
                     )
         except BaseException:  # the engine recorded the state (else the reconciler will)
             LOGGER.exception("flow run %s ended with an error", flow_run.id)
+            self.hand_back(flow_run)
+
+    def hand_back(self, flow_run: FlowRun) -> None:
+        """A run that failed before its flow started (Prefect or its database restarting
+        while it was claimed) goes back to Scheduled, for this or another worker."""
+        try:
+            with prefect_client(self.settings) as client:  # with the client's retries
+                if client.read_flow_run(flow_run.id).state_type == StateType.PENDING:
+                    client.set_flow_run_state(flow_run.id, Scheduled(), force=True)
+                    LOGGER.info("flow run %s handed back (Scheduled)", flow_run.id)
+        except PREFECT_ERRORS as exc:  # the reconciler reschedules it after stuck_after
+            LOGGER.warning("could not hand back flow run %s: %s", flow_run.id, exc)
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ STALL = 180.0  # seconds a starting service may show no sign of progress
 BACKOFF = (1.0, 30.0)  # first and longest wait before a restart
 STEADY = 60.0  # seconds up after which a child counts as healthy again (backoff reset)
 POLL = 0.5
+DB_GRACE = 3.0  # seconds the private PostgreSQL may be down before the stack starts it
 
 
 @dataclass
@@ -303,19 +304,27 @@ class Stack:
         if self.cluster_due is None:
             if self.cluster.pid() is not None:
                 return
-            delay = min(BACKOFF[0] * 2**self.cluster_failures, BACKOFF[1])
+            # an operator's `pg_ctl restart` is down for a moment: give it time to come back
+            delay = min(DB_GRACE * 2**self.cluster_failures, BACKOFF[1])
             self.cluster_due = moment + delay
-            self.say(f"WARNING: PostgreSQL stopped; restarting in {delay:.0f} s")
+            self.say(f"WARNING: PostgreSQL stopped; restarting in {delay:.0f} s unless it is back")
         elif moment >= self.cluster_due:
-            try:
-                self.cluster.start()
-            except StackError as exc:
-                self.cluster_failures += 1
-                self.say(f"WARNING: PostgreSQL did not start ({exc}); trying again")
+            if self.cluster.pid() is not None:
+                self.say("PostgreSQL: back")
             else:
-                self.cluster_failures = 0
-                self.say("PostgreSQL: restarted")
+                self.restart_cluster()
             self.cluster_due = None
+
+    def restart_cluster(self) -> None:
+        assert self.cluster is not None
+        try:
+            self.cluster.start()
+        except StackError as exc:
+            self.cluster_failures += 1
+            self.say(f"WARNING: PostgreSQL did not start ({exc}); trying again")
+        else:
+            self.cluster_failures = 0
+            self.say("PostgreSQL: restarted")
 
     def stop(self) -> None:
         for child in self.children.values():
