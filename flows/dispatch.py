@@ -153,9 +153,16 @@ class Dispatcher:
 
     # dismissal ---------------------------------------------------------------------------
     def dismiss(self, job: Job) -> None:
-        """Mark the job dismissed (its run stops at its next beat, at once when it runs in
-        this process), cancel its Prefect run, undo what it published, remove its results.
-        A run Prefect could not be told about is cancelled by the reconciler."""
+        """Set its Prefect run Cancelling, then mark the job dismissed (its run stops at its
+        next beat, at once when it runs in this process, and ends Cancelled: in this order,
+        so that Cancelling never comes after the end), undo what it published, remove its
+        results. A run Prefect could not be told about is cancelled by the reconciler."""
+        if job.flow_run_id and not job.final:
+            try:
+                with prefect_client(self.settings, fail_fast=True) as client:
+                    client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
+            except (ObjectNotFound, *PREFECT_ERRORS) as exc:
+                LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
         self.store.set(
             job.id,
             status="dismissed",
@@ -165,12 +172,6 @@ class Dispatcher:
             updated=now(),
         )
         self.runner.running.stop(job.id)
-        if job.flow_run_id and not job.final:
-            try:
-                with prefect_client(self.settings, fail_fast=True) as client:
-                    client.set_flow_run_state(uuid.UUID(job.flow_run_id), Cancelling(), force=True)
-            except (ObjectNotFound, *PREFECT_ERRORS) as exc:
-                LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
         if job.process_id in self.registry.definitions():  # what it published beyond results
             processor = self.registry.processor(job.process_id, self.runner.context(job.owner))
             processor.cleanup(job)
