@@ -18,9 +18,10 @@ rest, every ``reconcile_interval`` seconds:
 
 A pass is bounded: it works in batches of ``reconcile_batch`` jobs, each read just before it
 is worked on, until ``reconcile_budget`` seconds are spent, taking a batch of each kind in
-turn; what is left waits for the next pass (the sweep of open jobs resumes where it
-stopped). Every change is conditional on the job's state at that moment, so a job
-dismissed meanwhile is never submitted and never failed.
+turn; what is left waits for the next pass, which follows at once (the sweep of open jobs
+resumes where it stopped, the submissions start again from the newest). Every change is
+conditional on the job's state at that moment, so a job dismissed meanwhile is never
+submitted and never failed.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from landgrid.settings import Settings
 LOGGER = logging.getLogger("landgrid.reconciler")
 NOTIFY_TIMEOUT = 5
 RUNS_PER_CALL = 200  # Prefect's maximum page size
+BACKLOG_PAUSE = 0.5  # seconds between passes while a backlog is left
 LIVE = (StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED)
 
 
@@ -88,20 +90,23 @@ class Reconciler:
 
     def run_forever(self) -> None:
         while True:
+            pause = self.settings.reconcile_interval
             try:
                 self.store.beat_service("reconciler")
-                self.reconcile()
+                if self.reconcile():
+                    pause = BACKLOG_PAUSE  # work is left: the next pass goes on with it
                 self.notify()
             except PREFECT_ERRORS as exc:
                 LOGGER.warning("Prefect unreachable: %s", exc)
             except SQLAlchemyError as exc:  # the database restarting: try again next pass
                 LOGGER.warning("job database unreachable: %s", str(exc).splitlines()[0])
                 self.beats_since = now()  # beats could not be written meanwhile either
-            time.sleep(self.settings.reconcile_interval)
+            time.sleep(pause)
 
     # one pass ----------------------------------------------------------------------------
-    def reconcile(self) -> None:
-        """Batches of each kind in turn until none is left or the budget is spent."""
+    def reconcile(self) -> bool:
+        """Batches of each kind in turn until none is left or the budget is spent; True
+        when work is left for the next pass."""
         deadline = time.monotonic() + self.settings.reconcile_budget
         started = self.store.database_started()
         self.beats_since = max(self.beats_since, started)
@@ -114,6 +119,7 @@ class Reconciler:
         with prefect_client(self.settings, fail_fast=True) as client:
             while kinds and time.monotonic() < deadline:
                 kinds = [kind for kind in kinds if kind(client, deadline)]
+        return time.monotonic() >= deadline
 
     def submit_batch(self) -> Callable[[SyncPrefectClient, float], bool]:
         """Unsubmitted async jobs, newest first, a batch per call; False once none is left
