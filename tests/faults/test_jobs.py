@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -317,3 +318,18 @@ def test_fair_share_answers_429_with_retry_after(settings, stack):
     finally:
         for job_id in ids:
             own.delete(f"/jobs/{job_id}")
+
+
+# health ----------------------------------------------------------------------------------
+def test_health_and_the_container_checks_see_worker_and_reconciler(base_url, settings):
+    checks = requests.get(f"{base_url}/health", timeout=10).json()["checks"]
+    assert checks["worker"]["status"] == checks["reconciler"]["status"] == "ok", checks
+    env = {**os.environ, "DATABASE_URL": settings.db_url().replace("+psycopg2", "")}
+    landgrid = str(Path(sys.executable).parent / "landgrid")
+    for service in ("worker", "reconciler"):
+        alive = subprocess.run([landgrid, "alive", service], env=env, capture_output=True)
+        assert alive.returncode == 0, alive.stderr
+    stale = subprocess.run(
+        [landgrid, "alive", "worker", "--within", "0"], env=env, capture_output=True, text=True
+    )
+    assert stale.returncode == 1 and stale.stderr.startswith("error: no worker")
