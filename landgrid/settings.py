@@ -47,16 +47,35 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, description="flow runs one worker runs at once")
     worker_poll: float = Field(default=0.5, description="seconds between worker polls")
     reconcile_interval: float = Field(default=5, description="seconds between reconciler passes")
+    reconcile_budget: float = Field(
+        default=10,
+        gt=0,
+        description="seconds one reconciler pass may work (in batches) before it sleeps; "
+        "what is left waits for the next pass, newest submissions first",
+    )
+    reconcile_batch: int = Field(default=100, ge=1, le=200, description="jobs per batch")
     stuck_after: float = Field(
         default=120,
         description="seconds in Pending/Cancelling or "
         "accepted-without-run before the reconciler repairs a job",
     )
     heartbeat_interval: float = Field(
-        default=10,
+        default=2,
         gt=0,
-        description="seconds between the beats of a process running jobs; a running job "
-        "without a beat for stuck_after seconds has lost its process and fails",
+        description="seconds between the beats of each running job (and of the worker and "
+        "reconciler); a dismissed job notices at its next beat",
+    )
+    heartbeat_timeout: float = Field(
+        default=20,
+        gt=0,
+        description="seconds without a beat after which a running job has lost its run "
+        "(whatever became of its process) and fails",
+    )
+    max_jobs_per_user: int = Field(
+        default=100, ge=1, description="queued + running jobs one user may have (then 429)"
+    )
+    max_jobs: int = Field(
+        default=1000, ge=1, description="queued + running jobs of all users (then 429)"
     )
     demo_size: int = Field(default=2000, description="demo raster width/height in pixels")
     demo_seed: int = 2018

@@ -101,14 +101,16 @@ class VectorizeProcessor(LandgridProcessor):
         )
         p, year = src.product, inputs["year"]
         self.report(5, "polygonising")
-        items = polygons(src, year, aoi, float(inputs.get("tolerance") or 0))
+        tolerance = float(inputs.get("tolerance") or 0)
+        items = polygons(src, year, aoi, tolerance, self.context.check)
         workdir = self.context.workdir
         assert workdir is not None  # the job's folder, named by its id
         job_id = workdir.name
         table, collection_id = published_names(job_id, p.id, year)
         self.report(40, f"writing {len(items)} polygons to PostGIS")
         try:
-            load_landcover_polygons(engine(self.settings.db_url()), table, p.crs.to_epsg(), items)
+            db = engine(self.settings.db_url())
+            load_landcover_polygons(db, table, p.crs.to_epsg(), items, check=self.context.check)
             self.report(70, "writing the GeoPackage")
             gpkg = self.output_path(f"{p.id}-{year}.gpkg")
             write_geopackage(gpkg, f"{p.id}-{year}", items, p.crs.to_string())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import netCDF4
@@ -64,8 +65,9 @@ def years(path: Path) -> list[int]:
         return list(_dataset(Path(path))[1])
 
 
-def read(path: Path, plan: Plan) -> np.ndarray:
-    """The planned coverage as uint8 ``(years, height, width)``."""
+def read(path: Path, plan: Plan, check: Callable[[], None] = lambda: None) -> np.ndarray:
+    """The planned coverage as uint8 ``(years, height, width)``; ``check`` runs between
+    years and blocks of rows (a job's stop signal)."""
     path = Path(path)
     g = plan.grid
     if plan.window is not None:
@@ -79,6 +81,7 @@ def read(path: Path, plan: Plan) -> np.ndarray:
             return layer(plan.time_indices[0])[None]
         out = np.empty((len(plan.time_indices), r1 - r0, c1 - c0), dtype=np.uint8)
         for i, t in enumerate(plan.time_indices):  # one year's copy in flight
+            check()
             out[i] = layer(t)
         return out
     out = np.empty((len(plan.time_indices), g.height, g.width), dtype=np.uint8)
@@ -87,6 +90,7 @@ def read(path: Path, plan: Plan) -> np.ndarray:
     )
     step = max(1, BLOCK // max(g.width, 1))
     for b0 in range(0, g.height, step):
+        check()
         b1 = min(g.height, b0 + step)
         rows, cols = source_indices(plan, b0, b1, to_native)
         out[:, b0:b1] = gather(path, plan, rows, cols)

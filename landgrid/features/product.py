@@ -7,6 +7,7 @@ typed model so that the provider, the routes and the loader never handle raw dic
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -101,12 +102,15 @@ def load_vector_products(dirs: Iterable[Path]) -> dict[str, VectorProduct]:
 
 def write_vector_product(product: VectorProduct, directory: Path) -> Path:
     """Register a definition (e.g. in ``<data_dir>/vector-products``); the catalog of every
-    running process picks it up at its next look (``landgrid.catalog``)."""
+    running process picks it up at its next look (``landgrid.catalog``). Written aside and
+    renamed into place: a reader never parses half a file."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / (re.sub(r"[^A-Za-z0-9_.-]", "_", product.id) + ".yml")
     data = product.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    path.write_text(
+    aside = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    aside.write_text(
         yaml.safe_dump({"id": product.id, **data}, sort_keys=False, allow_unicode=True),
         encoding="utf8",
     )
+    os.replace(aside, path)
     return path

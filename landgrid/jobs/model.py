@@ -58,3 +58,15 @@ class Job(Base):
     @property
     def final(self) -> bool:
         return self.status in ("successful", "failed", "dismissed")
+
+
+class Service(Base):
+    """A worker or reconciler process and its last beat (``/health``, the stack)."""
+
+    __tablename__ = "services"
+
+    runner: Mapped[str] = mapped_column(String(128), primary_key=True)
+    """``host:pid`` of the process."""
+    name: Mapped[str] = mapped_column(String(32), index=True)
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    beat: Mapped[datetime] = mapped_column(DateTime(timezone=True))

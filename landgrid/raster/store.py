@@ -54,6 +54,7 @@ __all__ = [
     "IngestValueError",
     "IngestYearError",
     "StoreError",
+    "YearExists",
     "check_store",
     "create_store",
     "ingest_year",
@@ -69,6 +70,10 @@ Progress = Callable[[int, int], None]
 
 class StoreError(LandgridError):
     """The store is missing, already exists, or does not match its product."""
+
+
+class YearExists(StoreError):
+    """The year to ingest is in the store already, and replacing it was not asked for."""
 
 
 def _now() -> str:
@@ -257,21 +262,25 @@ def ingest_year(
     progress: Progress | None = None,
     *,
     band: int = 1,
+    replace: bool = False,
 ) -> IngestReport:
-    """Add (or replace) one year in the store from a raster in any CRS and grid.
+    """Add one year to the store (replace it only if ``replace``) from a raster in any CRS
+    and grid.
 
     All checks run first (year, readability, CRS, overlap, and a full scan of the values), so
     a bad source raises an ``IngestError`` before the store is opened. Then the source is
     resampled by nearest neighbour onto the product grid, one chunk-row of the store at a
     time (memory ~ chunk x width), into a temporary copy of the store that is renamed over
-    the original only once complete: a crash or an exception leaves the old store as it was.
-    An exclusive lock serialises concurrent ingestions into the same store.
+    the original only once complete: a crash, a kill or an exception leaves the old store as
+    it was (and the next ingestion removes the copy a killed one left). An exclusive lock
+    serialises concurrent ingestions into the same store.
     """
     started = time.perf_counter()
     store_path, source = Path(store_path), str(source_path)
     check_year(year)
     if not store_path.is_file():
         raise StoreError(f"{store_path}: no store; create it first")
+    _refuse_existing(store_path, year, replace)
     with open_source(source, band) as src:
         check_georef(src, product, source)
         checks = source_blocks(src)
@@ -288,6 +297,8 @@ def ingest_year(
 
         check_values(src, band, product, source, tick)
         with _locked(store_path):
+            _refuse_existing(store_path, year, replace)  # another ingestion added it meanwhile
+            _remove_stale_copies(store_path)
             tmp = store_path.with_name(f".{store_path.name}.{os.getpid()}.ingesting")
             try:
                 shutil.copyfile(store_path, tmp)
@@ -318,6 +329,30 @@ def ingest_year(
             nodata_pixels=int(histogram[product.nodata]),
             seconds=time.perf_counter() - started,
         )
+
+
+def _refuse_existing(store_path: Path, year: int, replace: bool) -> None:
+    if not replace and year in store_years(store_path):
+        raise YearExists(f"the product already has {year}; replacing it must be asked for")
+
+
+def _remove_stale_copies(store_path: Path) -> None:
+    """Remove the temporary copies of ingestions that were killed (their process is gone);
+    called under the store's lock."""
+    for copy in store_path.parent.glob(f".{store_path.name}.*.ingesting"):
+        pid = copy.name.removeprefix(f".{store_path.name}.").removesuffix(".ingesting")
+        if pid.isdigit() and not _alive(int(pid)):
+            copy.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 Execution is request -> validate -> record -> submit (or run) -> respond. Every error is an
 OGC exception document with the right status; nothing is recorded for an invalid request.
+Fair share: beyond ``max_jobs_per_user`` queued + running jobs of the caller, or
+``max_jobs`` of everybody, a new job is refused with 429 and ``Retry-After`` (a retried
+POST with its ``Idempotency-Key`` still gets its job).
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ import re
 from flask import Blueprint, Response, request
 
 from flows.dispatch import Dispatcher
-from landgrid.errors import InvalidParameterValue
+from landgrid.errors import InvalidParameterValue, TooManyJobs
 from landgrid.jobs.callbacks import CallbackPolicy
 from landgrid.jobs.documents import status_info
 from landgrid.jobs.model import Job
 from landgrid.jobs.request import parse_execute
+from landgrid.jobs.store import JobLimitReached
 from landgrid.web.auth import caller
 from landgrid.web.conformance import OGC
 from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
@@ -46,6 +50,7 @@ SUMMARY = (
     "outputTransmission",
 )
 PROCESS_LIMIT = (1, 100, 1000)  # minimum, default, maximum of `limit` on /processes
+RETRY_FULL = "10"  # seconds: about what a few queued jobs take to run
 
 
 def processes_conformance(dispatcher: Dispatcher) -> list[str]:
@@ -163,9 +168,14 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
                 "Idempotency-Key must be 1 to 255 characters, none a control character"
             )
         run_async = can_async and (asked_async or not can_sync)
-        job, new = dispatcher.record(
-            process_id, execute_request, who, key, "async" if run_async else "sync"
-        )
+        try:
+            job, new = dispatcher.record(
+                process_id, execute_request, who, key, "async" if run_async else "sync"
+            )
+        except JobLimitReached as exc:
+            raise TooManyJobs(
+                f"{exc}: try again when one has finished", headers={"Retry-After": RETRY_FULL}
+            ) from exc
         headers: dict[str, str] = {}
         if not new:  # a retried POST: the same job, whatever it has become
             return created(job, headers)

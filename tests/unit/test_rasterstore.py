@@ -25,6 +25,7 @@ from landgrid.raster.store import (
     IngestValueError,
     IngestYearError,
     StoreError,
+    YearExists,
     create_store,
     ingest_year,
     open_store,
@@ -168,7 +169,11 @@ def test_replace_a_year(
     tmp_path: Path, ingested: tuple[Path, dict], corine: RasterProduct, lausanne: Path
 ) -> None:
     store = Path(shutil.copy(ingested[0], tmp_path / "copy.nc"))
-    report = ingest_year(corine, store, lausanne / SOURCES[2006], 2006)
+    before = _digest(store)
+    with pytest.raises(YearExists, match="already has 2006"):
+        ingest_year(corine, store, lausanne / SOURCES[2006], 2006)
+    assert _digest(store) == before
+    report = ingest_year(corine, store, lausanne / SOURCES[2006], 2006, replace=True)
     assert report.replaced and report.time_index == 0
     assert store_years(store) == [2006, 2012]
     with open_store(store) as ds, open_store(ingested[0]) as before:

@@ -212,6 +212,11 @@ def _execution(pid: str, description: Mapping[str, Any]) -> dict[str, Any]:
                 headers={"Link": {"schema": STRING, "description": "one per output, and the job"}},
             ),
             "400": error("The execute request is invalid; the exception names the input."),
+            "429": error(
+                "Too many queued and running jobs (yours, or the server's): try again after "
+                "`Retry-After` seconds."
+            )
+            | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
             "500": error("The job failed: its exception."),
         },
         [PREFER, IDEMPOTENCY_KEY],
