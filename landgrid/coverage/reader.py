@@ -53,9 +53,15 @@ def _dataset(path: Path) -> tuple[netCDF4.Dataset, list[int]]:
 
 
 def years(path: Path) -> list[int]:
-    """Years in the store, in time order (cached with the open dataset)."""
+    """Years in the store, in time order (cached with the open dataset; a cached answer
+    takes no lock, so tiles never wait behind another thread's netCDF read)."""
+    path = Path(path)
+    st = os.stat(path)
+    cached = _OPEN.get(path)
+    if cached and cached[0] == (os.getpid(), st.st_ino, st.st_mtime_ns, st.st_size):
+        return list(cached[2])
     with LOCK:
-        return list(_dataset(Path(path))[1])
+        return list(_dataset(path)[1])
 
 
 def read(path: Path, plan: Plan) -> np.ndarray:
