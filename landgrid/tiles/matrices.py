@@ -17,7 +17,7 @@ import morecantile
 from morecantile import Tile, TileMatrixSet
 from pyproj import CRS, Transformer
 
-from landgrid.crs import parse_crs
+from landgrid.crs import CRS84, parse_crs
 from landgrid.errors import InvalidParameterValue, NotFound
 
 IDS = ("WebMercatorQuad", "WorldCRS84Quad", "EuropeanETRS89_LAEAQuad")
@@ -78,6 +78,23 @@ def tms_bounds(tms_id: str, crs: CRS, bounds: tuple[float, float, float, float])
         min(bounds[2], full.right),
         min(bounds[3], full.top),
     )
+
+
+def tms_bounds_crs84(tms_id: str, bounds: tuple[float, float, float, float]):
+    """A TMS-CRS box (x/y) in CRS84, densified (the search box of a vector tile)."""
+    crs = tms_crs(tms_id)
+    if crs == CRS84:
+        return bounds
+    return Transformer.from_crs(crs, CRS84, always_xy=True).transform_bounds(
+        *bounds, densify_pts=21
+    )
+
+
+@cache
+def srid(tms_id: str) -> int:
+    """The PostGIS SRID of the TMS's CRS (x/y order: CRS84 is 4326 there)."""
+    crs = tms_crs(tms_id)
+    return 4326 if crs == CRS84 else int(crs.to_epsg())
 
 
 def cell_size(tms_id: str, zoom: int) -> float:

@@ -54,47 +54,60 @@ class Background:
         return self.void != (self.colour, self.transparent)
 
 
-def void_code(product: RasterProduct) -> int:
-    """A code no legend entry uses: the palette slot of void pixels."""
-    used = set(product.valid_codes)
-    return next(c for c in range(256) if c not in used)
+@dataclass(frozen=True)
+class Palette:
+    """The colour of each code, and the code that means no data."""
 
+    colours: tuple[tuple[int, tuple[int, int, int]], ...]
+    nodata: int
+    labels: tuple[tuple[int, str], ...] = ()
 
-def rgba_table(product: RasterProduct, background: Background) -> np.ndarray:
-    """(256, 4) uint8: the legend's colour of every code; nodata, codes outside the legend
-    and the void slot take the background."""
-    colours = tuple((c.code, c.rgb) for c in product.legend if c.code != product.nodata)
-    return _table(colours, void_code(product), background)
+    @classmethod
+    def of(cls, product: RasterProduct) -> Palette:
+        return cls(
+            tuple((c.code, c.rgb) for c in product.legend if c.code != product.nodata),
+            product.nodata,
+            tuple((c.code, c.label) for c in product.legend),
+        )
+
+    @property
+    def void(self) -> int:
+        """A code no entry uses: the palette slot of void pixels."""
+        used = {code for code, _ in self.colours} | {self.nodata}
+        return next(c for c in range(256) if c not in used)
+
+    def colormap(self) -> dict[int, tuple[int, int, int, int]]:
+        return {code: (*rgb, 255) for code, rgb in self.colours} | {self.nodata: (0, 0, 0, 0)}
 
 
 @lru_cache(maxsize=256)
-def _table(
-    colours: tuple[tuple[int, tuple[int, int, int]], ...], void: int, background: Background
-) -> np.ndarray:
+def rgba_table(palette: Palette, background: Background) -> np.ndarray:
+    """(256, 4) uint8: the colour of every code; nodata, codes without a colour and the
+    void slot take the background."""
     bg = (*background.colour, 0 if background.transparent else 255)
     table = np.tile(np.array(bg, dtype=np.uint8), (256, 1))
-    for code, rgb in colours:
+    for code, rgb in palette.colours:
         table[code] = (*rgb, 255)
     colour, clear = background.void
-    table[void] = (*colour, 0 if clear else 255)
+    table[palette.void] = (*colour, 0 if clear else 255)
     table.flags.writeable = False
     return table
 
 
 def encode(
     codes: np.ndarray,
-    product: RasterProduct,
+    palette: Palette,
     fmt: str,
     background: Background = Background(),
     crs: CRS | None = None,
     transform: Affine | None = None,
 ) -> bytes:
     """``codes`` (height, width) uint8 as ``fmt`` (a key of ``MEDIA``)."""
-    table = rgba_table(product, background)
+    table = rgba_table(palette, background)
     if fmt == "png":
         return palette_png(codes, table)
     if fmt == "tif":
-        return geotiff(codes, product, crs, transform)
+        return geotiff(codes, palette, crs, transform)
     rgb = table[codes]
     if fmt == "jpeg":
         return _gdal(rgb[..., :3], "JPEG", QUALITY="85")
@@ -125,7 +138,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def geotiff(
-    codes: np.ndarray, product: RasterProduct, crs: CRS | None, transform: Affine | None
+    codes: np.ndarray, palette: Palette, crs: CRS | None, transform: Affine | None
 ) -> bytes:
     """The codes as a GeoTIFF in strips, with the colour table, nodata and georeference."""
     height, width = codes.shape
@@ -138,15 +151,13 @@ def geotiff(
             dtype="uint8",
             crs=crs.to_wkt() if crs is not None else None,
             transform=transform or Affine.identity(),
-            nodata=product.nodata,
+            nodata=palette.nodata,
             compress="DEFLATE",
             tiled=False,
         ) as dst:
             dst.write(codes, 1)
-            dst.write_colormap(1, product.colormap)
-            dst.update_tags(
-                PRODUCT=product.id, **{f"CLASS_{c.code}": c.label for c in product.legend}
-            )
+            dst.write_colormap(1, palette.colormap())
+            dst.update_tags(**{f"CLASS_{code}": label for code, label in palette.labels})
         return mem.read()
 
 
