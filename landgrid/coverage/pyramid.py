@@ -132,8 +132,8 @@ def _output_resolution(grid: Grid, to_native: Transformer | None) -> float:
     cc, rr = (a.ravel() for a in np.meshgrid(cols, rows))
     sizes = []
     for dc, dr in ((1.0, 0.0), (0.0, 1.0)):
-        x0, y0 = t * (cc, rr)
-        x1, y1 = t * (cc + dc, rr + dr)
+        x0, y0 = t.c + cc * t.a + rr * t.b, t.f + cc * t.d + rr * t.e
+        x1, y1 = x0 + dc * t.a + dr * t.b, y0 + dc * t.d + dr * t.e
         a = np.array(to_native.transform(x0, y0))
         b = np.array(to_native.transform(x1, y1))
         sizes.append(np.hypot(*(b - a)))
@@ -161,7 +161,7 @@ def _levels(cog: Path) -> list[Level]:
         for i, factor in enumerate(ds.overviews(1)):
             w, h = -(-ds.width // factor), -(-ds.height // factor)
             scale = Affine.scale(ds.width / w, ds.height / h)
-            levels.append(Level(i, base * scale, w, h))
+            levels.append(Level(i, base @ scale, w, h))
     cache[cog] = (key, levels)
     return levels
 

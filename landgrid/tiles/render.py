@@ -165,7 +165,12 @@ def _gdal(pixels: np.ndarray, driver: str, **options: str) -> bytes:
     height, width, count = pixels.shape
     with rasterio.MemoryFile(ext=".tif") as src_mem, rasterio.MemoryFile() as out:
         with src_mem.open(
-            driver="GTiff", width=width, height=height, count=count, dtype="uint8"
+            driver="GTiff",
+            width=width,
+            height=height,
+            count=count,
+            dtype="uint8",
+            transform=Affine.translation(0, 0),  # a picture: no georeference wanted
         ) as src:
             src.write(np.moveaxis(pixels, -1, 0))
         with src_mem.open() as src:
