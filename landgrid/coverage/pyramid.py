@@ -158,8 +158,9 @@ def _levels(cog: Path) -> list[Level]:
     with rasterio.open(cog) as ds:
         base = ds.transform
         levels = [Level(-1, base, ds.width, ds.height)]
-        for i, factor in enumerate(ds.overviews(1)):
-            w, h = -(-ds.width // factor), -(-ds.height // factor)
+        for i in range(len(ds.overviews(1))):
+            with rasterio.open(cog, overview_level=i) as ovr:  # GDAL's own rounding of sizes
+                w, h = ovr.width, ovr.height
             scale = Affine.scale(ds.width / w, ds.height / h)
             levels.append(Level(i, base @ scale, w, h))
     cache[cog] = (key, levels)
