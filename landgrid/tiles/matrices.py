@@ -3,7 +3,10 @@
 WebMercatorQuad (web maps), WorldCRS84Quad (GDAL's preferred one) and
 EuropeanETRS89_LAEAQuad (EPSG:3035, the products' own CRS: tiles there are windows of the
 native grid, no reprojection). ``limits`` gives the ``tileMatrixSetLimits`` of an extent:
-the tiles that hold data at each zoom, from 0 to the first zoom at least as fine as the data.
+the tiles that hold data at each zoom, from the first zoom where the extent spans a whole
+cell each way (coarser tiles would draw the data smaller than one pixel, and GDAL 3.6 fails
+on such a level: "Computed -srcwin ... has negative width and/or height") to the first zoom
+at least as fine as the data.
 """
 
 from __future__ import annotations
@@ -34,8 +37,31 @@ def tile_matrix_set(tms_id: str) -> TileMatrixSet:
 
 @cache
 def definition(tms_id: str) -> dict[str, Any]:
-    """The 2D TMS 2.0 JSON document of a tile matrix set."""
-    return tile_matrix_set(tms_id).model_dump(exclude_none=True, mode="json")
+    """The 2D TMS 2.0 JSON document of a tile matrix set, with the members of the TMS 1.0
+    JSON encoding (OGC 17-083r2) beside them: GDAL 3.6's OGCAPI driver reads only those
+    (``type``, ``identifier``, ``supportedCRS``, ``tileMatrix``) and fails on a 2.0-only
+    document ("Invalid tiling matrix set name"); the 2.0 schema admits extra members, so
+    one document serves readers of both versions. Corners are in the CRS's axis order in
+    both (``pointOfOrigin`` = ``topLeftCorner``)."""
+    doc = tile_matrix_set(tms_id).model_dump(exclude_none=True, mode="json")
+    return doc | {
+        "type": "TileMatrixSetType",
+        "identifier": doc["id"],
+        "supportedCRS": doc["crs"],
+        "tileMatrix": [
+            {
+                "type": "TileMatrixType",
+                "identifier": m["id"],
+                "scaleDenominator": m["scaleDenominator"],
+                "topLeftCorner": m["pointOfOrigin"],
+                "tileWidth": m["tileWidth"],
+                "tileHeight": m["tileHeight"],
+                "matrixWidth": m["matrixWidth"],
+                "matrixHeight": m["matrixHeight"],
+            }
+            for m in doc["tileMatrices"]
+        ],
+    }
 
 
 @cache
@@ -119,12 +145,16 @@ def max_zoom(tms_id: str, crs: CRS, bounds, resolution: float) -> int:
 
 
 def limits(tms_id: str, crs: CRS, bounds, deepest: int) -> list[Limit]:
-    """Per zoom 0..``deepest``: the range of tiles intersecting ``bounds`` (``crs``, x/y)."""
+    """Per zoom up to ``deepest``: the range of tiles intersecting ``bounds`` (``crs``,
+    x/y), from the first zoom whose cells are not larger than the extent (at least
+    ``deepest`` itself)."""
     tms = tile_matrix_set(tms_id)
     xmin, ymin, xmax, ymax = tms_bounds(tms_id, crs, bounds)
     out = []
     for z in range(tms.minzoom, deepest + 1):
         m = tms.matrix(z)
+        if z < deepest and min(xmax - xmin, ymax - ymin) < m.cellSize:
+            continue
         left, top = tms.xy_bounds(Tile(0, 0, z)).left, tms.xy_bounds(Tile(0, 0, z)).top
         span_x, span_y = m.cellSize * m.tileWidth, m.cellSize * m.tileHeight
         eps = 1e-9 * span_x
@@ -155,10 +185,10 @@ def parse_tile(tms_id: str, matrix: str, row: str, col: str, lim: list[Limit]) -
         )
     by_zoom = {lim_.zoom: lim_ for lim_ in lim}
     if z not in by_zoom or not by_zoom[z].contains(y, x):
-        deepest = max(by_zoom) if by_zoom else -1
+        zooms = f"{min(by_zoom)}..{max(by_zoom)}" if by_zoom else "none"
         raise NotFound(
             f"tile {z}/{y}/{x} is outside this tileset's limits (tileMatrixSetLimits: "
-            f"tile matrices 0..{deepest})"
+            f"tile matrices {zooms})"
         )
     return Tile(x, y, z)
 

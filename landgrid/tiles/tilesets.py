@@ -162,7 +162,12 @@ class Tileset:
             "minzoom": min(zooms),
             "maxzoom": max(zooms),
             "bounds": [west, south, east, north],
-            "center": [(west + east) / 2, (south + north) / 2, min(max(zooms), 10)],
+            "center": [
+                (west + east) / 2,
+                (south + north) / 2,
+                max(min(zooms), min(max(zooms), 10)),
+            ],
+            "vector_layers": [],  # required by TileJSON 3.0.0, empty for pictures
         }
         if self.layer is not None:
             doc["vector_layers"] = [
