@@ -124,3 +124,50 @@ def test_gdal_reads_the_vector_tiles(vectors_url, tmp_path):
                url, cwd=tmp_path)  # fmt: skip
     assert out.count("OGRFeature(") > 100
     assert "NAME (String) = Germany" in out and "CONTINENT (String) = Europe" in out
+
+
+QGIS_PYTHON = "/usr/bin/python3"  # Debian's python3-qgis is for the system interpreter only
+QGIS_CLIENT = Path(__file__).with_name("qgis_tiles.py")
+
+
+@pytest.fixture(scope="module")
+def qgis_python() -> str:
+    try:
+        subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], check=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip(f"QGIS bindings not importable by {QGIS_PYTHON} (apt-get install python3-qgis)")
+    return QGIS_PYTHON
+
+
+def test_qgis_loads_the_xyz_map_tiles_and_the_vector_tiles(
+    qgis_python, served_corine, vectors_url, corine
+):
+    """QGIS 3.22 headless: the map tiles as an XYZ layer show the legend's colours around
+    Lausanne at the deepest zoom; the countries' vector tiles load and draw."""
+    import json
+    import os
+
+    import requests
+
+    tileset = requests.get(
+        f"{served_corine}/collections/{ID}/map/tiles/WebMercatorQuad", timeout=30
+    ).json()
+    zooms = [int(lim["tileMatrix"]) for lim in tileset["tileMatrixSetLimits"]]
+    maps = f"{served_corine}/collections/{ID}/map/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?f=png"
+    vectors = (
+        f"{vectors_url}/collections/ne_110m_admin_0_countries/tiles/WebMercatorQuad/"
+        "{z}/{y}/{x}?f=mvt"
+    )
+    run = subprocess.run(
+        [qgis_python, str(QGIS_CLIENT), maps, vectors, str(min(zooms)), str(max(zooms)),
+         "6.63", "46.55"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["raster_valid"] and seen["vector_valid"], seen
+    legend = {c.rgb for c in corine.legend}
+    assert seen["opaque"] > 0.9 and len(seen["colours"]) >= 4
+    assert {tuple(c) for c in seen["colours"]} <= legend
+    assert seen["drawn"] > 0.2
