@@ -12,8 +12,10 @@ at least as fine as the data.
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import morecantile
@@ -25,6 +27,7 @@ from landgrid.errors import InvalidParameterValue, NotFound
 
 IDS = ("WebMercatorQuad", "WorldCRS84Quad", "EuropeanETRS89_LAEAQuad")
 TILE_SIZE = 256
+_local = threading.local()
 
 
 @cache
@@ -95,8 +98,7 @@ def tms_bounds(tms_id: str, crs: CRS, bounds: tuple[float, float, float, float])
     tms = tile_matrix_set(tms_id)
     target = tms_crs(tms_id)
     if crs != target:
-        t = Transformer.from_crs(crs, target, always_xy=True)
-        bounds = t.transform_bounds(*bounds, densify_pts=21)
+        bounds = transformer(crs, target).transform_bounds(*bounds, densify_pts=21)
     full = tms.xy_bbox
     return (
         max(bounds[0], full.left),
@@ -111,9 +113,17 @@ def tms_bounds_crs84(tms_id: str, bounds: tuple[float, float, float, float]):
     crs = tms_crs(tms_id)
     if crs == CRS84:
         return bounds
-    return Transformer.from_crs(crs, CRS84, always_xy=True).transform_bounds(
-        *bounds, densify_pts=21
-    )
+    return transformer(crs, CRS84).transform_bounds(*bounds, densify_pts=21)
+
+
+def transformer(src: CRS, dst: CRS) -> Transformer:
+    """This thread's transformer between two CRSs (x/y order): making one costs ~5 ms,
+    and pyproj's are not to be shared between threads."""
+    cache = _local.__dict__.setdefault("transformers", {})
+    key = (src.srs, dst.srs)
+    if key not in cache:
+        cache[key] = Transformer.from_crs(src, dst, always_xy=True)
+    return cache[key]
 
 
 @cache
@@ -127,14 +137,14 @@ def cell_size(tms_id: str, zoom: int) -> float:
     return tile_matrix_set(tms_id).matrix(zoom).cellSize
 
 
-def max_zoom(tms_id: str, crs: CRS, bounds, resolution: float) -> int:
+@lru_cache(maxsize=512)
+def max_zoom(tms_id: str, crs: CRS, bounds: tuple[float, ...], resolution: float) -> int:
     """The first zoom whose cells are at least as fine as ``resolution`` (in ``crs`` units)
     measured at the centre of ``bounds``; the set's deepest zoom if none is."""
     tms, target = tile_matrix_set(tms_id), tms_crs(tms_id)
     cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
     if crs != target:
-        t = Transformer.from_crs(crs, target, always_xy=True)
-        (x0, x1), (y0, y1) = t.transform([cx, cx + resolution], [cy, cy])
+        (x0, x1), (y0, y1) = transformer(crs, target).transform([cx, cx + resolution], [cy, cy])
         size = math.hypot(x1 - x0, y1 - y0)
     else:
         size = resolution
@@ -144,7 +154,8 @@ def max_zoom(tms_id: str, crs: CRS, bounds, resolution: float) -> int:
     return tms.maxzoom
 
 
-def limits(tms_id: str, crs: CRS, bounds, deepest: int) -> list[Limit]:
+@lru_cache(maxsize=512)
+def limits(tms_id: str, crs: CRS, bounds: tuple[float, ...], deepest: int) -> tuple[Limit, ...]:
     """Per zoom up to ``deepest``: the range of tiles intersecting ``bounds`` (``crs``,
     x/y), from the first zoom whose cells are not larger than the extent (at least
     ``deepest`` itself)."""
@@ -163,10 +174,10 @@ def limits(tms_id: str, crs: CRS, bounds, deepest: int) -> list[Limit]:
         r0 = max(0, math.floor((top - ymax) / span_y + eps))
         r1 = min(m.matrixHeight - 1, math.ceil((top - ymin) / span_y - eps) - 1)
         out.append(Limit(z, r0, max(r0, r1), c0, max(c0, c1)))
-    return out
+    return tuple(out)
 
 
-def parse_tile(tms_id: str, matrix: str, row: str, col: str, lim: list[Limit]) -> Tile:
+def parse_tile(tms_id: str, matrix: str, row: str, col: str, lim: Sequence[Limit]) -> Tile:
     """A tile of the set inside ``lim``: 400 for what is not a tile index, 404 for a tile
     outside the matrix or the limits (OGC API - Tiles /req/core/tc-error)."""
     tms = tile_matrix_set(tms_id)

@@ -37,7 +37,7 @@ class Tileset:
     title: str
     data_type: str  # map | coverage | vector
     tms_id: str
-    limits: list[Limit]
+    limits: tuple[Limit, ...]
     crs84_bbox: list[float]
     query: dict[str, str] = field(default_factory=dict)
     legend_href: str | None = None

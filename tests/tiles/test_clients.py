@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import morecantile
 import numpy as np
 import pytest
 import rasterio
@@ -113,17 +114,29 @@ def test_gdal_reads_the_tiles_api(served_corine, stack, corine, tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bin (ogrinfo) not installed")
-def test_gdal_reads_the_vector_tiles(vectors_url, tmp_path):
-    """``-oo API=TILES`` on a Features collection: one layer per tile matrix of the limits,
-    features decoded from our MVT with the product's attributes."""
+def test_gdal_reads_a_vector_tile(vectors_url, tmp_path):
+    """GDAL's MVT driver decodes our tile: the product's attributes, geometries placed in
+    the tile (``-oo X/Y/Z`` georeference it)."""
+    t = morecantile.tms.get("WebMercatorQuad").tile(10, 50, 2)
+    url = f"{vectors_url}/collections/ne_110m_admin_0_countries/tiles/WebMercatorQuad"
+    out = gdal("ogrinfo", "-ro", "-al", "-q", "-oo", f"X={t.x}", "-oo", f"Y={t.y}", "-oo",
+               f"Z={t.z}", f"/vsicurl/{url}/{t.z}/{t.y}/{t.x}?f=mvt", cwd=tmp_path)  # fmt: skip
+    assert out.count("OGRFeature(") > 20
+    assert "NAME (String) = Germany" in out and "CONTINENT (String) = Europe" in out
+    assert "MULTIPOLYGON" in out or "POLYGON" in out
+
+
+@pytest.mark.xfail(
+    gdal_version() < (3, 7, 1),
+    strict=True,
+    reason="GDAL 3.6's OGCAPI driver opens no layer from vector tilesets (silently; its "
+    "vector-tiles code was reworked in GDAL 3.7.1)",
+)
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bin (ogrinfo) not installed")
+def test_gdal_reads_the_vector_tiles_api(vectors_url, tmp_path):
     url = f"OGCAPI:{vectors_url}/collections/ne_110m_admin_0_countries"
     listing = gdal("ogrinfo", "-ro", "-q", "-oo", "API=TILES", url, cwd=tmp_path)
-    layers = re.findall(r"^\d+: (\S+)", listing, flags=re.M)
-    assert layers and all(name.startswith("ne_110m_admin_0_countries") for name in layers)
-    out = gdal("ogrinfo", "-ro", "-al", "-q", "-oo", "API=TILES", "-oo", "TILEMATRIX=1",
-               url, cwd=tmp_path)  # fmt: skip
-    assert out.count("OGRFeature(") > 100
-    assert "NAME (String) = Germany" in out and "CONTINENT (String) = Europe" in out
+    assert re.findall(r"^\d+: ne_110m_admin_0_countries", listing, flags=re.M)
 
 
 QGIS_PYTHON = "/usr/bin/python3"  # Debian's python3-qgis is for the system interpreter only

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 import rasterio
+import requests
 from playwright.sync_api import Page
 from pyproj import Transformer
 
@@ -33,16 +34,28 @@ PAGE = """<!doctype html>
 <script>
 const ol = landgrid.ol;
 const q = new URLSearchParams(location.search);
-const rendered = (map) => new Promise((done) => map.once('rendercomplete', () => done(map)));
+// A source reads its tileset (and tile matrix set) first: wait for that, then for a render
+// that has drawn every tile in view.
+const ready = (source) => new Promise((done) => {
+  if (source.getState() === 'ready') return done();
+  source.on('change', () => source.getState() === 'ready' && done());
+});
+const rendered = (map) => {
+  const source = map.getLayers().item(0).getSource();
+  return ready(source).then(() => new Promise((done) => {
+    map.once('rendercomplete', () => done(map));
+    map.render();
+  }));
+};
 
-// Map tiles of one year, drawn as they come (no smoothing, integer zoom: one screen pixel
-// is one tile pixel).
+// Map tiles of one year, drawn as they come (no smoothing; the tileset's deepest zoom: one
+// screen pixel is one tile pixel).
 const raster = new ol.Map({
   target: 'raster', controls: [],
   layers: [new ol.layer.Tile({source: new ol.source.OGCMapTile({
     url: q.get('maps'), crossOrigin: 'anonymous', interpolate: false, transition: 0,
   })})],
-  view: new ol.View({center: ol.proj.fromLonLat(JSON.parse(q.get('at'))), zoom: 12}),
+  view: new ol.View({center: ol.proj.fromLonLat(JSON.parse(q.get('at'))), zoom: +q.get('zoom')}),
 });
 const vector = new ol.Map({
   target: 'vector', controls: [],
@@ -101,7 +114,10 @@ def test_openlayers_shows_map_and_vector_tiles_from_another_origin(
     band,
 ) -> None:
     site = serve(dist, files={"/tiles.html": (PAGE.encode(), "text/html")})
+    tileset = f"{served_corine}/collections/{ID}/map/tiles/WebMercatorQuad"
+    deepest = requests.get(tileset, timeout=30).json()["tileMatrixSetLimits"][-1]["tileMatrix"]
     query = {
+        "zoom": deepest,
         "maps": f"{served_corine}/collections/{ID}/map/tiles/WebMercatorQuad?datetime={year}",
         "vectors": f"{vectors_url}/collections/ne_110m_admin_0_countries/tiles/WebMercatorQuad",
         "at": json.dumps(LAUSANNE),
