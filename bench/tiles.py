@@ -44,9 +44,9 @@ import numpy as np
 import rasterio
 import requests
 import yaml
-from sqlalchemy.engine import make_url
 from features import build_table, raw_server
 from harness import throwaway_settings, timed_together, wait_http
+from sqlalchemy.engine import make_url
 
 from landgrid.features.product import VectorProduct, write_vector_product
 from landgrid.ops.generator import write_geotiff
