@@ -23,6 +23,7 @@ from landgrid.errors import InvalidParameterValue, NotFound
 from landgrid.features.draw import CODE, burn, draw_select
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, translate_db_errors
+from landgrid.guards import LIMITS, Limits
 from landgrid.tiles import matrices, raster
 from landgrid.tiles.mapquery import MapArea, background, map_grid
 from landgrid.tiles.render import MEDIA, Background, Palette, encode
@@ -66,6 +67,7 @@ def maps_blueprint(
     fs: FeatureSettings,
     max_pixels: int,
     max_age: int,
+    limits: Limits = LIMITS,
 ) -> Blueprint:
     bp = Blueprint("maps", __name__)
     stores: dict[str, FeatureStore] = {}
@@ -76,7 +78,7 @@ def maps_blueprint(
             raise NotFound(f"no collection {collection_id!r}")
         store = stores.get(collection_id)
         if store is None or store.product != product:
-            store = stores[collection_id] = FeatureStore(db_url, product, fs)
+            store = stores[collection_id] = FeatureStore(db_url, product, fs, limits)
         return store
 
     def palette_of(store: FeatureStore) -> Palette:

@@ -28,6 +28,7 @@ from landgrid.errors import InvalidParameterValue, NotFound
 from landgrid.features.mvt import layer_description, mvt_select
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, translate_db_errors
+from landgrid.guards import LIMITS, Limits
 from landgrid.raster import cogs
 from landgrid.raster.product import RasterProduct
 from landgrid.tiles import matrices, raster
@@ -176,6 +177,7 @@ def tiles_blueprint(
     db_url: str,
     fs: FeatureSettings,
     max_age: int,
+    limits: Limits = LIMITS,
 ) -> Blueprint:
     bp = Blueprint("tiles", __name__)
     stores: dict[str, FeatureStore] = {}
@@ -186,7 +188,7 @@ def tiles_blueprint(
             raise NotFound(f"no collection {collection_id!r}")
         store = stores.get(collection_id)
         if store is None or store.product != product:
-            store = stores[collection_id] = FeatureStore(db_url, product, fs)
+            store = stores[collection_id] = FeatureStore(db_url, product, fs, limits)
         return store
 
     def vector_tileset(collection_id: str, tms_id: str) -> tuple[Tileset, FeatureStore]:
