@@ -78,6 +78,13 @@ def read_grid(
     out = np.full((grid.height, grid.width), product.nodata, dtype=np.uint8)
     native = grid.crs == product.crs and grid.transform.b == 0 and grid.transform.d == 0
     to_native = None if native else _transformer(grid.crs, product.crs)
+    part = None if native else _footprint(grid, product)
+    if part is not None:  # the product covers part of the grid: only that part is read
+        r0, r1, c0, c1 = part
+        if r0 < r1 and c0 < c1:
+            sub = Grid(grid.crs, grid.transform * Affine.translation(c0, r0), c1 - c0, r1 - r0)
+            out[r0:r1, c0:c1] = read_grid(cog, product, sub)
+        return out
     level = _level(levels, _output_resolution(grid, to_native))
     step = max(1, BLOCK // max(grid.width, 1))
     for b0 in range(0, grid.height, step):
@@ -85,6 +92,29 @@ def read_grid(
         rows, cols = _indices(grid, level, b0, b1, to_native)
         _gather(cog, level, rows, cols, out[b0:b1])
     return out
+
+
+def _footprint(grid: Grid, product: RasterProduct) -> tuple[int, int, int, int] | None:
+    """The grid's rows and columns (r0, r1, c0, c1) that the product's extent reaches (one
+    pixel of margin), when that is less than the whole grid; None otherwise. A low-zoom
+    tile then resamples the few pixels the product covers, not 65536."""
+    try:
+        x0, y0, x1, y1 = _transformer(product.crs, grid.crs).transform_bounds(
+            *product.bounds, densify_pts=21
+        )
+    except Exception:  # PROJ raises several types: any means "do not clip"
+        return None
+    if not all(np.isfinite((x0, y0, x1, y1))):
+        return None
+    inverse = ~grid.transform
+    (ca, ra), (cb, rb) = inverse * (x0, y1), inverse * (x1, y0)
+    c0 = max(0, int(np.floor(min(ca, cb))) - 1)
+    c1 = min(grid.width, int(np.ceil(max(ca, cb))) + 1)
+    r0 = max(0, int(np.floor(min(ra, rb))) - 1)
+    r1 = min(grid.height, int(np.ceil(max(ra, rb))) + 1)
+    if (r0, r1, c0, c1) == (0, grid.height, 0, grid.width):
+        return None
+    return r0, max(r0, r1), c0, max(c0, c1)
 
 
 def _indices(
