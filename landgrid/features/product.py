@@ -44,6 +44,10 @@ class VectorProduct(BaseModel):
     time_column: str | None = Field(default=None, pattern=IDENTIFIER)
     time_end_column: str | None = Field(default=None, pattern=IDENTIFIER)
     editable: bool = False
+    legend: str | None = Field(
+        default=None,
+        description="raster product whose legend colours the features (by their `code`) in maps",
+    )
     owner: str | None = Field(
         default=None,
         description="identity of the job that published it: only they and admins see it",

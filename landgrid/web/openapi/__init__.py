@@ -44,7 +44,15 @@ from landgrid.features.store import FeatureStore
 from landgrid.features.table import TableInfo
 from landgrid.settings import Settings
 from landgrid.web.auth import caller
-from landgrid.web.openapi import collections, common, coverages, features, jobs, processes
+from landgrid.web.openapi import (
+    collections,
+    common,
+    coverages,
+    features,
+    jobs,
+    processes,
+    tiles,
+)
 from landgrid.web.openapi.security import add_security
 from landgrid.web.openapi.shared import COMPONENTS, Context, Describe, Fragment
 from processes.registry import ProcessRegistry
@@ -56,6 +64,7 @@ FRAGMENTS: list[Describe] = [
     coverages.describe,
     processes.describe,
     jobs.describe,
+    tiles.describe,
 ]
 CACHED = 32  # documents kept per catalog version (one per distinct set of readable ids)
 

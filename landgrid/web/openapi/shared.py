@@ -155,6 +155,7 @@ LINK = {
         "hreflang": STRING,
         "title": STRING,
         "length": {"type": "integer"},
+        "templated": {"type": "boolean"},
     },
 }
 LINKS = {"type": "array", "items": schema_ref("link")}
