@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     public_url: str | None = None
     prefect_port: int = 4200
     prefect_api_url: str | None = None
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description="the Prefect UI as operators reach it (job pages link their runs); "
+        "unset = the API's server without /api",
+    )
     work_pool: str = "landgrid"
     web_workers: int = 2
     web_threads: int = 4
@@ -116,6 +121,10 @@ class Settings(BaseSettings):
     @property
     def prefect_api(self) -> str:
         return self.prefect_api_url or f"http://127.0.0.1:{self.prefect_port}/api"
+
+    @property
+    def prefect_ui(self) -> str:
+        return (self.prefect_ui_url or self.prefect_api.removesuffix("/api")).rstrip("/")
 
     @property
     def embedded_db(self) -> bool:

@@ -153,6 +153,7 @@ class VectorizeProcessor(LandgridProcessor):
             storage_crs=f"http://www.opengis.net/def/crs/EPSG/0/{p.crs.to_epsg()}",
             bbox=bbox,
             owner=self.owner,
+            legend=p.id,
         )
         write_vector_product(collection, self.settings.data_dir / "vector-products")
         forget()

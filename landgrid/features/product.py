@@ -43,6 +43,11 @@ class VectorProduct(BaseModel):
     time_column: str | None = Field(default=None, pattern=IDENTIFIER)
     time_end_column: str | None = Field(default=None, pattern=IDENTIFIER)
     editable: bool = False
+    legend: str | None = Field(
+        default=None,
+        description="id of the raster product whose legend names and colours the `code` "
+        "property (maps and pages draw the features in its colours)",
+    )
     owner: str | None = Field(
         default=None,
         description="identity of the job that published it: only they and admins see it",
