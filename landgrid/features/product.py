@@ -45,8 +45,7 @@ class VectorProduct(BaseModel):
     editable: bool = False
     legend: str | None = Field(
         default=None,
-        description="id of the raster product whose legend names and colours the `code` "
-        "property (maps and pages draw the features in its colours)",
+        description="raster product whose legend colours the features (by their `code`) in maps",
     )
     owner: str | None = Field(
         default=None,

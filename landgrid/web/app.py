@@ -18,6 +18,7 @@ from landgrid.catalog import Catalog
 from landgrid.features.settings import FeatureSettings
 from landgrid.settings import Settings
 from landgrid.web.auth import install_auth
+from landgrid.web.caching import install_cors
 from landgrid.web.collections import collections_blueprint
 from landgrid.web.conformance import conformance_blueprint
 from landgrid.web.coverages import coverage_blueprint, coverages_conformance
@@ -26,8 +27,10 @@ from landgrid.web.features import features_blueprint, features_conformance
 from landgrid.web.health import health_blueprint
 from landgrid.web.jobs import jobs_blueprint
 from landgrid.web.landing import landing_blueprint
+from landgrid.web.maps import maps_blueprint, maps_conformance
 from landgrid.web.openapi import OpenApi
 from landgrid.web.processes import processes_blueprint, processes_conformance
+from landgrid.web.tiles import tiles_blueprint, tiles_conformance
 from processes.registry import load_config
 
 
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
     app.url_map.strict_slashes = False
     app.config["LANDGRID_SETTINGS"] = settings
     install_error_boundary(app)
+    install_cors(app, settings)  # preflights are answered before authentication
     install_auth(app, settings, policy, access)  # identity + policy, before every route
     openapi = OpenApi(settings, catalog, policy)
     processes = bool(dispatcher.registry.ids())
@@ -57,11 +61,23 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
                 lambda: features_conformance(catalog),
                 lambda: coverages_conformance(catalog),
                 lambda: processes_conformance(dispatcher),
+                lambda: tiles_conformance(catalog),
+                lambda: maps_conformance(catalog),
             ],
         ),
         collections_blueprint(base, catalog, access),
         coverage_blueprint(base, catalog, settings.coverage_max_pixels),
         features_blueprint(base, catalog, settings.db_url(), features),
+        tiles_blueprint(base, catalog, access, settings.db_url(), features, settings.cache_max_age),
+        maps_blueprint(
+            base,
+            catalog,
+            access,
+            settings.db_url(),
+            features,
+            settings.coverage_max_pixels,
+            settings.cache_max_age,
+        ),
         processes_blueprint(base, dispatcher),
         jobs_blueprint(base, dispatcher),
         health_blueprint(settings),

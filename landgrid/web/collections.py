@@ -22,6 +22,7 @@ from landgrid.raster.product import RasterProduct
 from landgrid.web.auth import caller
 from landgrid.web.http import JSON, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
+from landgrid.web.tiles import collection_links
 
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
 GEOJSON = "application/geo+json"
@@ -68,12 +69,14 @@ def raster_collection(base: str, product: RasterProduct, years: list[int]) -> di
                 "type": SCHEMA_JSON,
                 "title": "the range: land-cover classes",
             },
+            *collection_links(base, product.id, raster=True),
         ],
         "extent": {
             "spatial": {
                 "bbox": [describe.wgs84_bbox(product)],
                 "crs": CRS84_URI,
                 "grid": describe.extent_grid(product),
+                "storageCrsBbox": [list(product.bounds)],
             },
             **({"temporal": temporal} if temporal else {}),
         },
@@ -97,6 +100,7 @@ def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
                 "type": SCHEMA_JSON,
                 "title": "queryables",
             },
+            *collection_links(base, product.id, raster=False),
         ],
         "extent": {"spatial": {"bbox": [product.bbox], "crs": CRS84_URI}},
         "itemType": "feature",
