@@ -15,6 +15,7 @@ import pytest
 
 from landgrid.settings import Settings
 from tests.auth.provider import OidcProvider, ProviderError, running_provider
+from tests.browser.conftest import browser, closed_port, page  # noqa: F401 (a real browser)
 
 HERE = Path(__file__).resolve().parent
 

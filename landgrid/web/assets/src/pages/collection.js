@@ -3,22 +3,20 @@
 // products: the features coloured by the legend, a popup of attributes, and the CQL2
 // filter box applied to the map and to the items list below it.
 
-import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
-import GeoJSON from 'ol/format/GeoJSON.js';
-import VectorLayer from 'ol/layer/Vector.js';
-import { transform } from 'ol/proj.js';
-import VectorSource from 'ol/source/Vector.js';
+import { transform, transformExtent } from 'ol/proj.js';
 import { getRenderPixel } from 'ol/render.js';
-import { ApiError, getJson, h, readJson, say, shown } from './common.js';
+import { getJson, h, readJson, say, shown } from './common.js';
 import {
   VIEW_PROJECTION,
   createMap,
   fitLonLat,
-  legendStyle,
   onActivate,
   popup,
   productExtent,
   productLayer,
+  showFilter,
+  showYear,
+  vectorTilesLayer,
 } from './maps.js';
 
 const doc = readJson('collection-doc');
@@ -27,9 +25,20 @@ const href = doc.links.find((l) => l.rel === 'self').href;
 const target = document.getElementById('map');
 const probe = document.getElementById('probe');
 const map = createMap(target);
-fitLonLat(map, doc.extent.spatial.bbox[0]);
+const shared = viewFromHash();
+fitLonLat(map, shared ?? doc.extent.spatial.bbox[0], shared ? 0 : 20);
+map.on('moveend', () => {
+  const extent = transformExtent(map.getView().calculateExtent(), VIEW_PROJECTION, 'EPSG:4326');
+  history.replaceState(null, '', `#bbox=${extent.map((v) => v.toFixed(5)).join(',')}`);
+});
 if (doc.layerDataType === 'Coverage') rasterViewer();
 else vectorViewer();
+
+/** A view given in the address (``#bbox=w,s,e,n`` in CRS84), so a view can be shared. */
+function viewFromHash() {
+  const bbox = new URLSearchParams(location.hash.slice(1)).get('bbox')?.split(',').map(Number);
+  return bbox?.length === 4 && bbox.every(Number.isFinite) ? bbox : null;
+}
 
 // ---- raster products ------------------------------------------------------------------
 
@@ -39,9 +48,13 @@ function rasterViewer() {
   const yearB = document.getElementById('year-b');
   const swipe = document.getElementById('swipe');
   if (!yearSelect) return; // a product without any year yet
-  let main = productLayer(doc, yearSelect.value, 'ol-layer year-main');
-  let other = null;
+  const main = productLayer(doc, yearSelect.value, 'ol-layer year-main');
+  const other = productLayer(doc, yearB?.value ?? yearSelect.value, 'ol-layer year-compare');
+  other.setVisible(false);
+  other.on('prerender', clip);
+  other.on('postrender', (event) => event.context.restore());
   map.addLayer(main);
+  map.addLayer(other);
 
   /** Draw the compared year only left of the swipe line. */
   function clip(event) {
@@ -54,25 +67,19 @@ function rasterViewer() {
     event.context.clip();
   }
 
-  function showCompare() {
-    if (other) map.removeLayer(other);
-    other = null;
-    swipe.disabled = !compare.checked;
-    if (!compare.checked) return;
-    other = productLayer(doc, yearB.value, 'ol-layer year-compare');
-    other.on('prerender', clip);
-    other.on('postrender', (event) => event.context.restore());
-    map.addLayer(other);
-  }
-
   yearSelect.addEventListener('change', () => {
-    map.removeLayer(main);
-    main = productLayer(doc, yearSelect.value, 'ol-layer year-main');
-    map.getLayers().insertAt(0, main);
+    showYear(main, yearSelect.value);
     lastProbe = null;
   });
-  compare?.addEventListener('change', showCompare);
-  yearB?.addEventListener('change', showCompare);
+  compare?.addEventListener('change', () => {
+    other.setVisible(compare.checked);
+    swipe.disabled = !compare.checked;
+    lastProbe = null;
+  });
+  yearB?.addEventListener('change', () => {
+    showYear(other, yearB.value);
+    lastProbe = null;
+  });
   swipe?.addEventListener('input', () => map.render());
 
   // the class under the cursor, by a point query of the coverage (debounced, latest wins)
@@ -137,30 +144,10 @@ function vectorViewer() {
   const form = document.getElementById('filter');
   const input = document.getElementById('filter-text');
   const error = document.getElementById('filter-error');
-  const format = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: VIEW_PROJECTION });
   const items = `${href}/items`;
+  const layer = vectorTilesLayer(doc, legend);
+  map.addLayer(layer);
   let filter = input.value.trim();
-
-  const source = new VectorSource({
-    format,
-    strategy: bboxStrategy,
-    async loader(extent, resolution, projection, success, failure) {
-      const box = [...transform(extent.slice(0, 2), projection, 'EPSG:4326'),
-        ...transform(extent.slice(2), projection, 'EPSG:4326')];
-      const params = new URLSearchParams({ bbox: box.join(','), limit: 1000, f: 'json' });
-      if (filter) params.set('filter', filter);
-      try {
-        const features = format.readFeatures(await getJson(`${items}?${params}`));
-        source.addFeatures(features);
-        success(features);
-        say(error, '');
-      } catch (e) {
-        say(error, e instanceof ApiError ? e.message : `The map could not load: ${e.message}`);
-        failure();
-      }
-    },
-  });
-  map.addLayer(new VectorLayer({ source, style: legendStyle(legend) }));
 
   const pop = popup(map, document.getElementById('popup'));
   onActivate(map, (coordinate, pixel) => {
@@ -191,18 +178,22 @@ function vectorViewer() {
     document.getElementById('items-link').href = `${items}?${link}`;
   }
 
-  function apply() {
+  async function apply() {
     filter = input.value.trim();
-    source.refresh();
     pop.hide();
     list();
+    try {
+      await showFilter(layer, filter);
+    } catch (e) {
+      say(error, e.message);
+    }
   }
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     apply();
   });
   form.addEventListener('reset', () => setTimeout(apply));
-  list();
+  apply();
 }
 
 function itemsTable(features) {

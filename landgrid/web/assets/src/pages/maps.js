@@ -1,6 +1,7 @@
-// The map pieces the pages share: a keyboard-usable map in the products' CRS, features
-// coloured by a legend, a popup of attributes, and maps of job results (GeoTIFFs decoded
-// in the browser, published collections read from their items).
+// The map pieces the pages share: a keyboard-usable map in the products' CRS (EPSG:3035),
+// the products' own OGC API tiles (map tiles of rasters, vector tiles of features, found
+// through the collection's tilesets links), features coloured by a legend, a popup of
+// attributes, and maps of job results (GeoTIFFs decoded in the browser).
 
 import Feature from 'ol/Feature.js';
 import Map from 'ol/Map.js';
@@ -11,11 +12,15 @@ import ScaleLine from 'ol/control/ScaleLine.js';
 import { getCenter } from 'ol/extent.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
 import { fromExtent } from 'ol/geom/Polygon.js';
+import MVT from 'ol/format/MVT.js';
 import ImageLayer from 'ol/layer/Image.js';
+import TileLayer from 'ol/layer/Tile.js';
 import VectorLayer from 'ol/layer/Vector.js';
-import { get as getProjection, transformExtent } from 'ol/proj.js';
-import ImageSource from 'ol/source/Image.js';
+import VectorTileLayer from 'ol/layer/VectorTile.js';
+import { equivalent, get as getProjection, transformExtent } from 'ol/proj.js';
 import ImageStatic from 'ol/source/ImageStatic.js';
+import OGCMapTile from 'ol/source/OGCMapTile.js';
+import OGCVectorTile from 'ol/source/OGCVectorTile.js';
 import VectorSource from 'ol/source/Vector.js';
 import Fill from 'ol/style/Fill.js';
 import Stroke from 'ol/style/Stroke.js';
@@ -25,6 +30,7 @@ import { LAEA } from '../projections.js';
 import { getJson, h, shown } from './common.js';
 
 export const VIEW_PROJECTION = LAEA.getCode();
+const OGC_REL = 'http://www.opengis.net/def/rel/ogc/1.0';
 const PREVIEW_SIDE = 1024; // GeoTIFF previews are decoded at most this wide (an overview)
 
 /** A map in ``target`` (a focusable element: arrow keys pan, + and - zoom). */
@@ -121,35 +127,76 @@ export function onActivate(map, act) {
   });
 }
 
-/** A collection's extent (its CRS84 bbox) in the view's CRS. */
+/** A collection's extent in the view's CRS: its storage CRS bbox when that is the view's
+ * CRS (exactly the grid of a raster product), else its CRS84 bbox transformed. */
 export function productExtent(collection) {
-  return transformExtent(collection.extent.spatial.bbox[0], 'EPSG:4326', VIEW_PROJECTION, 8);
+  const spatial = collection.extent.spatial;
+  const storage = collection.storageCrs && getProjection(collection.storageCrs);
+  if (spatial.storageCrsBbox && storage && equivalent(storage, getProjection(VIEW_PROJECTION))) {
+    return spatial.storageCrsBbox[0];
+  }
+  return transformExtent(spatial.bbox[0], 'EPSG:4326', VIEW_PROJECTION, 8);
+}
+
+/** A URL with some query parameters set (``null``/empty values removed). */
+export function withQuery(url, params) {
+  const u = new URL(url, window.location.href);
+  for (const [name, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '') u.searchParams.delete(name);
+    else u.searchParams.set(name, value);
+  }
+  return u.toString();
 }
 
 /**
- * A raster product's year as a map layer: one PNG of the coverage per view, asked in the
- * view's CRS (the product's own, so pixels are never resampled across CRSs).
+ * The URL of a collection's tileset in the view's CRS, found through the collection's
+ * tilesets link (``rel``: ``tilesets-map`` or ``tilesets-vector``), or null.
+ */
+export async function tilesetUrl(collection, rel) {
+  const link = collection.links.find((l) => l.rel === `${OGC_REL}/${rel}`);
+  if (!link) return null;
+  const list = await getJson(link.href);
+  const view = getProjection(VIEW_PROJECTION);
+  const tileset = list.tilesets.find((t) => getProjection(t.crs) && equivalent(getProjection(t.crs), view));
+  return tileset?.links.find((l) => l.rel === 'self')?.href ?? null;
+}
+
+/**
+ * A raster product's map tiles (the legend's colours, OGC API - Maps tilesets) as a layer;
+ * ``showYear(layer, year)`` changes the year it shows.
  */
 export function productLayer(collection, year, className = 'ol-layer') {
-  const href = collection.links.find((l) => l.rel === 'self').href;
-  const bounds = productExtent(collection);
-  const source = new ImageSource({
-    projection: VIEW_PROJECTION,
-    async loader(extent, resolution, pixelRatio) {
-      const box = [Math.max(extent[0], bounds[0]), Math.max(extent[1], bounds[1]),
-        Math.min(extent[2], bounds[2]), Math.min(extent[3], bounds[3])];
-      const width = Math.max(1, Math.round(((box[2] - box[0]) / resolution) * pixelRatio));
-      const height = Math.max(1, Math.round(((box[3] - box[1]) / resolution) * pixelRatio));
-      const params = new URLSearchParams([['subset', `E(${box[0]}:${box[2]})`],
-        ['subset', `N(${box[1]}:${box[3]})`], ['width', width], ['height', height],
-        ['datetime', `${year}-01-01`], ['f', 'png']]);
-      const image = new Image();
-      image.src = `${href}/coverage?${params}`;
-      await image.decode();
-      return { image, extent: box, pixelRatio };
-    },
-  });
-  return new ImageLayer({ source, className, extent: bounds });
+  const layer = new TileLayer({ className, extent: productExtent(collection) });
+  const ready = tilesetUrl(collection, 'tilesets-map');
+  layer.set('tileset', ready);
+  showYear(layer, year);
+  return layer;
+}
+
+export async function showYear(layer, year) {
+  const url = await layer.get('tileset');
+  if (!url) return;
+  layer.setSource(new OGCMapTile({ url: withQuery(url, { datetime: year }), mediaType: 'image/png',
+    interpolate: false,
+    transition: 0 }));
+}
+
+/**
+ * A vector collection's tiles (MVT, OGC API - Tiles) coloured by the legend;
+ * ``showFilter(layer, cql2)`` applies a CQL2 text filter (rejects with the server's message).
+ */
+export function vectorTilesLayer(collection, legend) {
+  const layer = new VectorTileLayer({ style: legendStyle(legend), declutter: false });
+  layer.set('tileset', tilesetUrl(collection, 'tilesets-vector'));
+  return layer;
+}
+
+export async function showFilter(layer, filter) {
+  const base = await layer.get('tileset');
+  if (!base) return;
+  const url = withQuery(base, { filter, 'filter-lang': filter ? 'cql2-text' : null });
+  await getJson(url); // the tileset document: a bad filter answers 400 with the reason
+  layer.setSource(new OGCVectorTile({ url, format: new MVT(), projection: VIEW_PROJECTION, transition: 0 }));
 }
 
 /** Features of a GeoJSON document in CRS84 as a layer coloured by the legend. */
