@@ -356,20 +356,17 @@ def test_user_runs_statistics_from_the_form(page: Page, demo: Demo) -> None:
 
 
 def test_form_refuses_bad_input_with_the_servers_message(page: Page, demo: Demo) -> None:
-    far = {
+    points = {  # valid GeoJSON, but zones must be areas: the processor says so
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "properties": {},
-                "geometry": {
-                    "type": "Polygon",
-                    "coordinates": [[[20, 60], [20.1, 60], [20.1, 60.1], [20, 60.1], [20, 60]]],
-                },
+                "geometry": {"type": "Point", "coordinates": list(demo.data_bbox[:2])},
             }
         ],
     }
-    inputs = {"product": RASTER, "year": [2021], "zones": far}
+    inputs = {"product": RASTER, "year": [2021], "zones": points}
     answer = requests.post(
         f"{demo.base}/processes/landcover-statistics/execution",
         json={"inputs": inputs},
@@ -383,7 +380,7 @@ def test_form_refuses_bad_input_with_the_servers_message(page: Page, demo: Demo)
     page.select_option("#input-product", RASTER)
     page.uncheck("#input-year-2018")
     page.check("#input-year-2021")
-    page.fill("#input-zones", json.dumps(far))
+    page.fill("#input-zones", json.dumps(points))
     page.click("#process-form button[type=submit]")
     expect(page.locator("#form-error")).to_have_text(answer.json()["detail"])
     expect(page.locator("#input-zones")).to_have_attribute("aria-invalid", "true")
