@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         description="seconds clients and caches may reuse tiles, maps and tileset documents "
         "without asking again (they revalidate with ETag afterwards)",
     )
+    basemap_url: str | None = Field(
+        default=None,
+        description="XYZ tile URL template ({z}/{x}/{y}) of a basemap drawn under the products "
+        "on the pages' maps, e.g. an internal tile server; unset = none (the products are the "
+        "map, and pages request nothing from another origin)",
+    )
+    basemap_attribution: str = Field(default="", description="credit shown on maps with it")
     aoi_max_km2: float = Field(
         default=2500,
         gt=0,

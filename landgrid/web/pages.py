@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, has_request_context, request
+from flask import Response, current_app, has_request_context, request
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
@@ -62,7 +62,10 @@ def _viewer() -> dict[str, Any]:
         return {}
     who = caller()
     head = request.path.strip("/").split("/", 1)[0]
+    settings = current_app.config["LANDGRID_SETTINGS"]
     return {
+        "basemap": settings.basemap_url,
+        "basemap_attribution": settings.basemap_attribution,
         "section": head if head in SECTIONS else "",
         "user": who.identity if who.principal is not None else None,
         "operator": who.is_admin,

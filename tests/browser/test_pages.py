@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -463,3 +464,37 @@ def test_viewer_screenshot(browser, demo: Demo, tmp_path) -> None:
         SCREENSHOT.parent.mkdir(exist_ok=True)
         SCREENSHOT.write_bytes(shot)
     context.close()
+
+
+def test_a_configured_basemap_is_drawn_under_the_products(
+    page: Page, demo: Demo, settings, serve, new_port
+) -> None:
+    """Off by default (no other origin); with ``LANDGRID_BASEMAP_URL`` the maps draw it."""
+    from werkzeug.serving import make_server
+
+    from landgrid.web.app import create_app
+    from tests.browser.test_assets import quadrant_png
+
+    # one picture for every tile: the handler matches the path, the query names the tile
+    tiles = serve(files={"/tile.png": (quadrant_png(), "image/png")}, cors=True)
+    port = new_port()
+    with_basemap = settings.model_copy(
+        update={
+            "port": port,
+            "public_url": f"http://127.0.0.1:{port}",
+            "basemap_url": tiles + "/tile.png?z={z}&x={x}&y={y}",
+            "basemap_attribution": "test tiles",
+        }
+    )
+    server = make_server("127.0.0.1", port, create_app(with_basemap), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        app = with_basemap.url
+        open_page(page, f"{app}/collections/{RASTER}?f=html{demo.hash()}")
+        expect(page.locator(".ol-attribution")).to_contain_text("test tiles")
+        assert any(u.startswith(tiles) for u in page_log(page).requests)
+        drawn = canvas(page, ".basemap canvas", 8)
+        assert any(p[5] == 255 for p in drawn["pixels"]), "the basemap was not drawn"
+        assert_clean(page, [app, tiles])
+    finally:
+        server.shutdown()

@@ -130,7 +130,7 @@ export function areaField(id, spec, initial, catalogue, selectedProduct) {
     background = null;
     if (product?.coverage && product.years.length) {
       background = productLayer(product.doc, product.years.at(-1));
-      map.getLayers().insertAt(0, background);
+      map.addLayer(background); // under the drawn area (zIndex), over any basemap
     }
     if (product && !source.getFeatures().length) fitLonLat(map, product.doc.extent.spatial.bbox[0]);
   };

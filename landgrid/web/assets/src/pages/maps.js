@@ -22,6 +22,7 @@ import ImageStatic from 'ol/source/ImageStatic.js';
 import OGCMapTile from 'ol/source/OGCMapTile.js';
 import OGCVectorTile from 'ol/source/OGCVectorTile.js';
 import VectorSource from 'ol/source/Vector.js';
+import XYZ from 'ol/source/XYZ.js';
 import Fill from 'ol/style/Fill.js';
 import Stroke from 'ol/style/Stroke.js';
 import Style from 'ol/style/Style.js';
@@ -33,11 +34,20 @@ export const VIEW_PROJECTION = LAEA.getCode();
 const OGC_REL = 'http://www.opengis.net/def/rel/ogc/1.0';
 const PREVIEW_SIDE = 1024; // GeoTIFF previews are decoded at most this wide (an overview)
 
+/** The configured basemap (``LANDGRID_BASEMAP_URL``, off by default) as a layer, or null. */
+function basemap() {
+  const meta = document.querySelector('meta[name="landgrid-basemap"]');
+  if (!meta) return null;
+  const attributions = meta.dataset.attribution || undefined;
+  return new TileLayer({ source: new XYZ({ url: meta.content, attributions }), className: 'basemap' });
+}
+
 /** A map in ``target`` (a focusable element: arrow keys pan, + and - zoom). */
 export function createMap(target, layers = [], projection = VIEW_PROJECTION) {
+  const under = basemap();
   return new Map({
     target,
-    layers,
+    layers: under ? [under, ...layers] : layers,
     controls: controlDefaults({ rotate: false }).extend([new ScaleLine()]),
     view: new View({ projection, constrainResolution: false }),
     keyboardEventTarget: target,
