@@ -27,14 +27,13 @@ import argparse
 import io
 import json
 import shutil
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 import requests
 import yaml
-from harness import serve_stock_pygeoapi, throwaway_settings, wait_http
+from harness import serve_stock_pygeoapi, throwaway_settings, timed_together, wait_http
 
 from landgrid.db import engine
 from landgrid.features.cursor import encode
@@ -154,20 +153,6 @@ def raw_sql(limit: int, where: str = "TRUE", order_from: int | None = None) -> s
 
 def timed(fn, repeat: int) -> float:
     return timed_together([fn], repeat)[0]
-
-
-def timed_together(fns: list, repeat: int) -> list[float]:
-    """Medians of several contenders timed in turn, round after round, so that the load of
-    a shared machine falls on all of them alike and their ratios stay readable."""
-    for fn in fns:
-        fn()  # warm up
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, times in zip(fns, samples, strict=True):
-            started = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - started)
-    return [statistics.median(times) for times in samples]
 
 
 def main() -> None:

@@ -31,6 +31,8 @@ from landgrid.raster.cogs import current_cog
 from landgrid.raster.product import RasterProduct
 
 BLOCK = 1 << 18  # output pixels resampled at a time (index arrays: ~24 bytes a pixel)
+LATTICE = 16  # output pixels between exactly transformed points
+TOLERANCE = 0.01  # largest interpolation error allowed, in pixels of the level read
 _local = threading.local()
 
 
@@ -96,8 +98,7 @@ def _indices(
     if to_native is None:
         x2, y2 = xs[None, :], ys[:, None]
     else:
-        gx, gy = np.meshgrid(xs, ys)
-        x2, y2 = to_native.transform(gx, gy)
+        x2, y2 = _native_coords(to_native, xs, ys, level.resolution)
     with np.errstate(invalid="ignore"):
         cols = np.floor((x2 - lt.c) / lt.a + 1e-10)
         rows = np.floor((y2 - lt.f) / lt.e + 1e-10)
@@ -106,6 +107,49 @@ def _indices(
     cols = np.where(bad_c, -1, cols).astype(np.int64)
     rows = np.where(bad_r, -1, rows).astype(np.int64)
     return rows, cols
+
+
+def _native_coords(
+    to_native: Transformer, xs: np.ndarray, ys: np.ndarray, resolution: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The product-CRS coordinates of the grid ``xs`` x ``ys``, transformed exactly on a
+    lattice of every ``LATTICE``-th pixel and bilinearly between (as GDAL's approximate
+    transformer does: a 256 px tile then costs ~300 PROJ calls instead of 65536). Exact
+    everywhere when the lattice misses a midpoint by more than ``TOLERANCE`` of a pixel of
+    the level read (strong curvature, or the edge of the CRS's area)."""
+    ci, ri = _lattice(len(xs)), _lattice(len(ys))
+    if len(ci) * len(ri) * 4 >= len(xs) * len(ys):
+        return to_native.transform(*np.meshgrid(xs, ys))
+    lx, ly = to_native.transform(*np.meshgrid(xs[ci], ys[ri]))
+    x2, y2 = _bilinear(lx, ci, ri, len(xs), len(ys)), _bilinear(ly, ci, ri, len(xs), len(ys))
+    mc, mr = (ci[:-1] + ci[1:]) // 2, (ri[:-1] + ri[1:]) // 2
+    ex, ey = to_native.transform(*np.meshgrid(xs[mc], ys[mr]))
+    with np.errstate(invalid="ignore"):
+        error = np.hypot(ex - x2[np.ix_(mr, mc)], ey - y2[np.ix_(mr, mc)])
+    if not np.all(np.isfinite(error)) or error.max() > TOLERANCE * resolution:
+        return to_native.transform(*np.meshgrid(xs, ys))
+    return x2, y2
+
+
+def _lattice(n: int) -> np.ndarray:
+    return np.unique(np.r_[np.arange(0, n, LATTICE), n - 1])
+
+
+def _bilinear(knots: np.ndarray, ci: np.ndarray, ri: np.ndarray, w: int, h: int) -> np.ndarray:
+    """(h, w) values interpolated from ``knots`` at columns ``ci`` and rows ``ri``
+    (elementwise: small matrix products pay BLAS's threads more than the work)."""
+    cols = _between(ci, w)
+    rows = _between(ri, h)
+    across = knots[:, cols[0]] * (1 - cols[2]) + knots[:, cols[1]] * cols[2]
+    return across[rows[0]] * (1 - rows[2])[:, None] + across[rows[1]] * rows[2][:, None]
+
+
+def _between(knots: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every index 0..n-1: the knots (as positions in ``knots``) before and after it
+    and its fraction of the way between them."""
+    i = np.arange(n)
+    k = np.clip(np.searchsorted(knots, i, side="right") - 1, 0, len(knots) - 2)
+    return k, k + 1, (i - knots[k]) / (knots[k + 1] - knots[k])
 
 
 def _gather(cog: Path, level: Level, rows: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:

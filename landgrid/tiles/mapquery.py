@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from affine import Affine
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from landgrid.coverage.plan import Grid
 from landgrid.coverage.query import parse_bbox, parse_number, parse_size, parse_subsets
 from landgrid.crs import CRS84, parse_crs
 from landgrid.errors import ApiError, InvalidParameterValue
+from landgrid.tiles.matrices import transformer
 from landgrid.tiles.render import Background
 
 DEFAULT_SIDE = 1024
@@ -79,7 +80,7 @@ def _box(src: CRS, dst: CRS, box, param: str) -> tuple[float, float, float, floa
     if src == dst:
         return tuple(box)
     try:
-        out = Transformer.from_crs(src, dst, always_xy=True).transform_bounds(*box, densify_pts=21)
+        out = transformer(src, dst).transform_bounds(*box, densify_pts=21)
     except Exception as e:  # PROJ raises several types: any means "cannot be placed"
         raise InvalidParameterValue(f"{param}: {box} cannot be placed in {dst.name}") from e
     if not all(math.isfinite(v) for v in out):
@@ -91,7 +92,7 @@ def _resolution_in(crs: CRS, area: MapArea) -> float:
     if crs == area.crs:
         return area.resolution
     cx, cy = (area.bounds[0] + area.bounds[2]) / 2, (area.bounds[1] + area.bounds[3]) / 2
-    t = Transformer.from_crs(area.crs, crs, always_xy=True)
+    t = transformer(area.crs, crs)
     (x0, x1), (y0, y1) = t.transform([cx, cx + area.resolution], [cy, cy])
     return math.hypot(x1 - x0, y1 - y0) or area.resolution
 
@@ -154,7 +155,7 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
         except ValueError:
             raise InvalidParameterValue(f"center: expected x,y, got {center!r}") from None
         crs = parse_crs(_one(args, "center-crs"), "center-crs", CRS84)
-        (px,), (py,) = Transformer.from_crs(crs, out_crs, always_xy=True).transform([cx], [cy])
+        (px,), (py,) = transformer(crs, out_crs).transform([cx], [cy])
         step = res or _resolution_in(out_crs, area)
         w, h = width or DEFAULT_SIDE, height or DEFAULT_SIDE
         bounds = (px - w * step / 2, py - h * step / 2, px + w * step / 2, py + h * step / 2)

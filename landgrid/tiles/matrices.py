@@ -3,14 +3,19 @@
 WebMercatorQuad (web maps), WorldCRS84Quad (GDAL's preferred one) and
 EuropeanETRS89_LAEAQuad (EPSG:3035, the products' own CRS: tiles there are windows of the
 native grid, no reprojection). ``limits`` gives the ``tileMatrixSetLimits`` of an extent:
-the tiles that hold data at each zoom, from 0 to the first zoom at least as fine as the data.
+the tiles that hold data at each zoom, from the first zoom where the extent spans a whole
+cell each way (coarser tiles would draw the data smaller than one pixel, and GDAL 3.6 fails
+on such a level: "Computed -srcwin ... has negative width and/or height") to the first zoom
+at least as fine as the data.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import morecantile
@@ -22,6 +27,7 @@ from landgrid.errors import InvalidParameterValue, NotFound
 
 IDS = ("WebMercatorQuad", "WorldCRS84Quad", "EuropeanETRS89_LAEAQuad")
 TILE_SIZE = 256
+_local = threading.local()
 
 
 @cache
@@ -34,8 +40,31 @@ def tile_matrix_set(tms_id: str) -> TileMatrixSet:
 
 @cache
 def definition(tms_id: str) -> dict[str, Any]:
-    """The 2D TMS 2.0 JSON document of a tile matrix set."""
-    return tile_matrix_set(tms_id).model_dump(exclude_none=True, mode="json")
+    """The 2D TMS 2.0 JSON document of a tile matrix set, with the members of the TMS 1.0
+    JSON encoding (OGC 17-083r2) beside them: GDAL 3.6's OGCAPI driver reads only those
+    (``type``, ``identifier``, ``supportedCRS``, ``tileMatrix``) and fails on a 2.0-only
+    document ("Invalid tiling matrix set name"); the 2.0 schema admits extra members, so
+    one document serves readers of both versions. Corners are in the CRS's axis order in
+    both (``pointOfOrigin`` = ``topLeftCorner``)."""
+    doc = tile_matrix_set(tms_id).model_dump(exclude_none=True, mode="json")
+    return doc | {
+        "type": "TileMatrixSetType",
+        "identifier": doc["id"],
+        "supportedCRS": doc["crs"],
+        "tileMatrix": [
+            {
+                "type": "TileMatrixType",
+                "identifier": m["id"],
+                "scaleDenominator": m["scaleDenominator"],
+                "topLeftCorner": m["pointOfOrigin"],
+                "tileWidth": m["tileWidth"],
+                "tileHeight": m["tileHeight"],
+                "matrixWidth": m["matrixWidth"],
+                "matrixHeight": m["matrixHeight"],
+            }
+            for m in doc["tileMatrices"]
+        ],
+    }
 
 
 @cache
@@ -69,8 +98,7 @@ def tms_bounds(tms_id: str, crs: CRS, bounds: tuple[float, float, float, float])
     tms = tile_matrix_set(tms_id)
     target = tms_crs(tms_id)
     if crs != target:
-        t = Transformer.from_crs(crs, target, always_xy=True)
-        bounds = t.transform_bounds(*bounds, densify_pts=21)
+        bounds = transformer(crs, target).transform_bounds(*bounds, densify_pts=21)
     full = tms.xy_bbox
     return (
         max(bounds[0], full.left),
@@ -85,9 +113,17 @@ def tms_bounds_crs84(tms_id: str, bounds: tuple[float, float, float, float]):
     crs = tms_crs(tms_id)
     if crs == CRS84:
         return bounds
-    return Transformer.from_crs(crs, CRS84, always_xy=True).transform_bounds(
-        *bounds, densify_pts=21
-    )
+    return transformer(crs, CRS84).transform_bounds(*bounds, densify_pts=21)
+
+
+def transformer(src: CRS, dst: CRS) -> Transformer:
+    """This thread's transformer between two CRSs (x/y order): making one costs ~5 ms,
+    and pyproj's are not to be shared between threads."""
+    cache = _local.__dict__.setdefault("transformers", {})
+    key = (src.srs, dst.srs)
+    if key not in cache:
+        cache[key] = Transformer.from_crs(src, dst, always_xy=True)
+    return cache[key]
 
 
 @cache
@@ -101,14 +137,14 @@ def cell_size(tms_id: str, zoom: int) -> float:
     return tile_matrix_set(tms_id).matrix(zoom).cellSize
 
 
-def max_zoom(tms_id: str, crs: CRS, bounds, resolution: float) -> int:
+@lru_cache(maxsize=512)
+def max_zoom(tms_id: str, crs: CRS, bounds: tuple[float, ...], resolution: float) -> int:
     """The first zoom whose cells are at least as fine as ``resolution`` (in ``crs`` units)
     measured at the centre of ``bounds``; the set's deepest zoom if none is."""
     tms, target = tile_matrix_set(tms_id), tms_crs(tms_id)
     cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
     if crs != target:
-        t = Transformer.from_crs(crs, target, always_xy=True)
-        (x0, x1), (y0, y1) = t.transform([cx, cx + resolution], [cy, cy])
+        (x0, x1), (y0, y1) = transformer(crs, target).transform([cx, cx + resolution], [cy, cy])
         size = math.hypot(x1 - x0, y1 - y0)
     else:
         size = resolution
@@ -118,13 +154,18 @@ def max_zoom(tms_id: str, crs: CRS, bounds, resolution: float) -> int:
     return tms.maxzoom
 
 
-def limits(tms_id: str, crs: CRS, bounds, deepest: int) -> list[Limit]:
-    """Per zoom 0..``deepest``: the range of tiles intersecting ``bounds`` (``crs``, x/y)."""
+@lru_cache(maxsize=512)
+def limits(tms_id: str, crs: CRS, bounds: tuple[float, ...], deepest: int) -> tuple[Limit, ...]:
+    """Per zoom up to ``deepest``: the range of tiles intersecting ``bounds`` (``crs``,
+    x/y), from the first zoom whose cells are not larger than the extent (at least
+    ``deepest`` itself)."""
     tms = tile_matrix_set(tms_id)
     xmin, ymin, xmax, ymax = tms_bounds(tms_id, crs, bounds)
     out = []
     for z in range(tms.minzoom, deepest + 1):
         m = tms.matrix(z)
+        if z < deepest and min(xmax - xmin, ymax - ymin) < m.cellSize:
+            continue
         left, top = tms.xy_bounds(Tile(0, 0, z)).left, tms.xy_bounds(Tile(0, 0, z)).top
         span_x, span_y = m.cellSize * m.tileWidth, m.cellSize * m.tileHeight
         eps = 1e-9 * span_x
@@ -133,10 +174,10 @@ def limits(tms_id: str, crs: CRS, bounds, deepest: int) -> list[Limit]:
         r0 = max(0, math.floor((top - ymax) / span_y + eps))
         r1 = min(m.matrixHeight - 1, math.ceil((top - ymin) / span_y - eps) - 1)
         out.append(Limit(z, r0, max(r0, r1), c0, max(c0, c1)))
-    return out
+    return tuple(out)
 
 
-def parse_tile(tms_id: str, matrix: str, row: str, col: str, lim: list[Limit]) -> Tile:
+def parse_tile(tms_id: str, matrix: str, row: str, col: str, lim: Sequence[Limit]) -> Tile:
     """A tile of the set inside ``lim``: 400 for what is not a tile index, 404 for a tile
     outside the matrix or the limits (OGC API - Tiles /req/core/tc-error)."""
     tms = tile_matrix_set(tms_id)
@@ -155,10 +196,10 @@ def parse_tile(tms_id: str, matrix: str, row: str, col: str, lim: list[Limit]) -
         )
     by_zoom = {lim_.zoom: lim_ for lim_ in lim}
     if z not in by_zoom or not by_zoom[z].contains(y, x):
-        deepest = max(by_zoom) if by_zoom else -1
+        zooms = f"{min(by_zoom)}..{max(by_zoom)}" if by_zoom else "none"
         raise NotFound(
             f"tile {z}/{y}/{x} is outside this tileset's limits (tileMatrixSetLimits: "
-            f"tile matrices 0..{deepest})"
+            f"tile matrices {zooms})"
         )
     return Tile(x, y, z)
 

@@ -38,13 +38,15 @@ def year_of(years: list[int], datetime: str | None, subsets: list[str]) -> tuple
 
 
 @lru_cache(maxsize=256)
-def _limits(bounds: tuple[float, ...], crs_wkt: str, resolution: float, tms_id: str) -> list[Limit]:
+def _limits(
+    bounds: tuple[float, ...], crs_wkt: str, resolution: float, tms_id: str
+) -> tuple[Limit, ...]:
     crs = CRS.from_wkt(crs_wkt)
     deepest = matrices.max_zoom(tms_id, crs, bounds, resolution)
     return matrices.limits(tms_id, crs, bounds, deepest)
 
 
-def limits(product: RasterProduct, tms_id: str) -> list[Limit]:
+def limits(product: RasterProduct, tms_id: str) -> tuple[Limit, ...]:
     """``tileMatrixSetLimits``: zoom 0 to the first zoom as fine as the product's pixels."""
     return _limits(product.bounds, product.crs.to_wkt(), product.resolution, tms_id)
 

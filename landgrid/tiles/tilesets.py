@@ -37,7 +37,7 @@ class Tileset:
     title: str
     data_type: str  # map | coverage | vector
     tms_id: str
-    limits: list[Limit]
+    limits: tuple[Limit, ...]
     crs84_bbox: list[float]
     query: dict[str, str] = field(default_factory=dict)
     legend_href: str | None = None
@@ -162,7 +162,12 @@ class Tileset:
             "minzoom": min(zooms),
             "maxzoom": max(zooms),
             "bounds": [west, south, east, north],
-            "center": [(west + east) / 2, (south + north) / 2, min(max(zooms), 10)],
+            "center": [
+                (west + east) / 2,
+                (south + north) / 2,
+                max(min(zooms), min(max(zooms), 10)),
+            ],
+            "vector_layers": [],  # required by TileJSON 3.0.0, empty for pictures
         }
         if self.layer is not None:
             doc["vector_layers"] = [

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from flask import Blueprint, Response, request
-from pyproj import Transformer
 
 from landgrid.auth.access import CollectionAccess
 from landgrid.catalog import Catalog
@@ -125,9 +124,9 @@ def maps_blueprint(
         srid = 4326 if grid.crs == CRS84 else grid.crs.to_epsg()
         if srid is None:
             raise InvalidParameterValue("crs: maps of features need a CRS with an EPSG code")
-        west, south, east, north = Transformer.from_crs(
-            grid.crs, CRS84, always_xy=True
-        ).transform_bounds(*grid.bounds, densify_pts=21)
+        west, south, east, north = matrices.transformer(grid.crs, CRS84).transform_bounds(
+            *grid.bounds, densify_pts=21
+        )
         pixel = min(abs(grid.transform.a), abs(grid.transform.e))
         coded = CODE in info.columns and info.columns[CODE].kind == "integer"
         query = draw_select(info, req, (west, south, east, north), srid, pixel, coded)
@@ -143,7 +142,7 @@ def maps_blueprint(
         store = feature_store(collection_id)
         storage = store.product.storage_crs
         crs = matrices.parse_crs(storage, "storageCrs")
-        bounds = Transformer.from_crs(CRS84, crs, always_xy=True).transform_bounds(
+        bounds = matrices.transformer(CRS84, crs).transform_bounds(
             *store.product.bbox, densify_pts=21
         )
         span = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
@@ -199,5 +198,5 @@ def void_mask(grid: Grid) -> np.ndarray:
     xs = t.c + (np.arange(grid.width) + 0.5) * t.a
     ys = t.f + (np.arange(grid.height) + 0.5) * t.e
     gx, gy = np.meshgrid(xs, ys)
-    lon, lat = Transformer.from_crs(grid.crs, CRS84, always_xy=True).transform(gx, gy)
+    lon, lat = matrices.transformer(grid.crs, CRS84).transform(gx, gy)
     return ~(np.isfinite(lon) & np.isfinite(lat))

@@ -294,3 +294,24 @@ def test_published_collection_belongs_to_its_owner(auth_url, oidc):
             expect(call(oidc, who, "GET", url, params={"f": "json"}), status)
         listed = call(oidc, who, "GET", f"{auth_url}/collections?f=json").json()["collections"]
         assert (collection in {c["id"] for c in listed}) == (status == 200)
+    # its vector tiles, map and map tiles: the same rule, and never in a shared cache
+    base = f"{auth_url}/collections/{collection}"
+    tileset = call(oidc, "user-a", "GET", f"{base}/tiles/WebMercatorQuad").json()
+    lim = tileset["tileMatrixSetLimits"][-1]
+    cell = f"{lim['tileMatrix']}/{lim['minTileRow']}/{lim['minTileCol']}"
+    paths = (
+        "/tiles",
+        "/tiles/WebMercatorQuad",
+        f"/tiles/WebMercatorQuad/{cell}",
+        "/map/tiles/WebMercatorQuad",
+        f"/map/tiles/WebMercatorQuad/{cell}",
+        "/map?width=64",
+    )
+    for who, status in (("user-a", 200), ("admin", 200), ("user-b", 404), ("anonymous", 404)):
+        for path in paths:
+            r = call(oidc, who, "GET", base + path)
+            if status == 200:
+                assert r.status_code in (200, 204), (who, path, r.text)
+                assert r.headers["Cache-Control"].startswith("private"), (path, r.headers)
+            else:
+                expect(r, status)

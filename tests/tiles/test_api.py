@@ -12,10 +12,14 @@ from landgrid.catalog import store_path
 from landgrid.coverage import pyramid
 from landgrid.raster.product import RasterProduct
 from landgrid.settings import Settings
+from tests.schemas import validate
 from tests.tiles.conftest import ID
 
 C = f"/collections/{ID}"
 TMS = ("WebMercatorQuad", "WorldCRS84Quad", "EuropeanETRS89_LAEAQuad")
+TILES_API = "schemas.opengis.net/ogcapi/tiles/part1/1.0/openapi/"
+TMS2 = "schemas.opengis.net/tms/2.0/json/"
+JSON_BODY = "#/content/application~1json/schema"
 
 
 def rgba(body: bytes) -> np.ndarray:
@@ -29,12 +33,34 @@ def rgba(body: bytes) -> np.ndarray:
 
 
 def test_tile_matrix_sets_are_listed_with_definitions(client: FlaskClient):
-    listed = client.get("/tileMatrixSets").json["tileMatrixSets"]
+    body = client.get("/tileMatrixSets").json
+    validate(body, TILES_API + "responses/tiles-core/rTileMatrixSetsList.yaml" + JSON_BODY)
+    listed = body["tileMatrixSets"]
     assert [t["id"] for t in listed] == list(TMS)
     for t in listed:
         tms = client.get(f"/tileMatrixSets/{t['id']}").json
+        validate(tms, TMS2 + "tileMatrixSet.json")
+        validate(tms, TILES_API + "schemas/tms/tileMatrixSet.yaml")
         assert tms["id"] == t["id"] and tms["tileMatrices"][0]["id"] == "0"
     assert client.get("/tileMatrixSets/EuropeanETRS89_LAEAQuad").json["crs"].endswith("3035")
+
+
+@pytest.mark.parametrize("tms_id", TMS)
+def test_tile_matrix_sets_also_carry_the_tms_1_encoding(client: FlaskClient, tms_id: str):
+    """GDAL 3.6's OGCAPI driver parses only the TMS 1.0 JSON members (it fails with
+    "Invalid tiling matrix set name" otherwise): the same matrices, corners in CRS axis
+    order as the 2.0 ``pointOfOrigin``."""
+    tms = client.get(f"/tileMatrixSets/{tms_id}").json
+    assert tms["type"] == "TileMatrixSetType" and tms["identifier"] == tms_id
+    assert tms["supportedCRS"] == tms["crs"]
+    assert len(tms["tileMatrix"]) == len(tms["tileMatrices"])
+    for old, new in zip(tms["tileMatrix"], tms["tileMatrices"], strict=True):
+        assert old["identifier"] == new["id"] and old["topLeftCorner"] == new["pointOfOrigin"]
+        assert old["scaleDenominator"] == new["scaleDenominator"]
+        assert (old["matrixWidth"], old["matrixHeight"]) == (
+            new["matrixWidth"],
+            new["matrixHeight"],
+        )
 
 
 def test_collection_links_tilesets_and_maps(client: FlaskClient):
@@ -50,6 +76,8 @@ def test_collection_links_tilesets_and_maps(client: FlaskClient):
 @pytest.mark.parametrize("tms", TMS)
 def test_tileset_documents(client: FlaskClient, tms: str):
     doc = client.get(f"{C}/map/tiles/{tms}?datetime=2006").json
+    validate(doc, TILES_API + "responses/tiles-core/rTileSet.yaml" + JSON_BODY)
+    validate(doc, TMS2 + "tileSet.json")
     assert doc["dataType"] == "map" and doc["tileMatrixSetURI"].endswith(tms)
     items = [link for link in doc["links"] if link["rel"] == "item"]
     assert items and all(link["templated"] for link in items)
@@ -59,7 +87,37 @@ def test_tileset_documents(client: FlaskClient, tms: str):
     assert "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme" in rels
     assert doc["style"]["links"][0]["href"].endswith(f"{C}/schema")
     limits = doc["tileMatrixSetLimits"]
-    assert limits[0]["tileMatrix"] == "0" and len(limits) > 8
+    assert len(limits) > 4 and [int(lim["tileMatrix"]) for lim in limits] == list(
+        range(int(limits[0]["tileMatrix"]), int(limits[-1]["tileMatrix"]) + 1)
+    )
+
+
+@pytest.mark.parametrize("kind", ["tiles", "map/tiles"])
+def test_tilesets_lists(client: FlaskClient, kind: str):
+    body = client.get(f"{C}/{kind}").json
+    validate(body, TILES_API + "responses/tiles-core/rTileSetsList.yaml" + JSON_BODY)
+    assert [t["tileMatrixSetURI"].rsplit("/", 1)[1] for t in body["tilesets"]] == list(TMS)
+    assert {t["dataType"] for t in body["tilesets"]} == {"coverage" if kind == "tiles" else "map"}
+
+
+def test_limits_start_where_the_product_spans_a_cell(client: FlaskClient):
+    """Coarser matrices would draw the product smaller than one pixel (GDAL 3.6 also fails
+    on them); the first listed one is the first whose cells fit in the extent."""
+    doc = client.get(f"{C}/map/tiles/WorldCRS84Quad").json
+    tms = client.get("/tileMatrixSets/WorldCRS84Quad").json
+    west, south, east, north = (
+        *doc["boundingBox"]["lowerLeft"],
+        *doc["boundingBox"]["upperRight"],
+    )
+    first = int(doc["tileMatrixSetLimits"][0]["tileMatrix"])
+    cells = {int(m["id"]): m["cellSize"] for m in tms["tileMatrices"]}
+    assert min(east - west, north - south) >= cells[first]
+    assert min(east - west, north - south) < cells[first - 1]
+
+
+def coarsest_tile(client: FlaskClient, tms: str, kind: str = "map/tiles") -> str:
+    lim = client.get(f"{C}/{kind}/{tms}").json["tileMatrixSetLimits"][0]
+    return f"{lim['tileMatrix']}/{lim['minTileRow']}/{lim['minTileCol']}"
 
 
 def deepest_tile(client: FlaskClient, tms: str, kind: str = "map/tiles") -> str:
@@ -118,7 +176,8 @@ def test_zoom_zero_reads_an_overview(client: FlaskClient, corine_settings: Setti
         return real(cog, level, rows, cols, out)
 
     monkeypatch.setattr(pyramid, "_gather", spy)
-    assert client.get(f"{C}/map/tiles/WebMercatorQuad/0/0/0").status_code == 200
+    tile = coarsest_tile(client, "WebMercatorQuad")
+    assert client.get(f"{C}/map/tiles/WebMercatorQuad/{tile}").status_code == 200
     assert reads and min(reads) >= 0  # an overview level, never -1 (full resolution)
 
 
@@ -175,10 +234,12 @@ def test_caching_and_cors(client: FlaskClient):
         (f"{C}/map/tiles/WebMercatorQuad/99/0/0", 404),
         (f"{C}/map/tiles/WebMercatorQuad/3/9/9", 404),  # inside the matrix, outside the limits
         (f"{C}/map/tiles/WebMercatorQuad/0/1/0", 404),  # outside the 1 x 1 matrix
+        (f"{C}/map/tiles/WebMercatorQuad/0/0/0", 404),  # the product is < 1 px at zoom 0
         (f"{C}/map/tiles/WebMercatorQuad/a/b/c", 400),
-        (f"{C}/map/tiles/WebMercatorQuad/0/0/0?datetime=1990", 400),
-        (f"{C}/map/tiles/WebMercatorQuad/0/0/0?datetime=notatime", 400),
-        (f"{C}/map/tiles/WebMercatorQuad/0/0/0?f=gif", 400),
+        (f"{C}/map/tiles/WebMercatorQuad/{{tile}}?datetime=1990", 400),
+        (f"{C}/map/tiles/WebMercatorQuad/{{tile}}?datetime=notatime", 400),
+        (f"{C}/map/tiles/WebMercatorQuad/{{tile}}?f=gif", 400),
+        (f"{C}/tiles/WebMercatorQuad/{{tile}}?f=png", 400),  # coverage tiles are GeoTIFF
         (f"{C}/map?width=0", 400),
         (f"{C}/map?width=100000&height=100000", 413),
         (f"{C}/map?bbox=1,2,3", 400),
@@ -189,7 +250,7 @@ def test_caching_and_cors(client: FlaskClient):
     ],
 )
 def test_bad_requests_answer_ogc_exceptions(client: FlaskClient, url: str, status: int):
-    r = client.get(url)
+    r = client.get(url.format(tile=coarsest_tile(client, "WebMercatorQuad")))
     assert r.status_code == status, r.get_data(as_text=True)
     assert r.json["status"] == status and r.json["detail"]
 
@@ -203,5 +264,7 @@ def test_conformance_declares_tiles_and_maps(client: FlaskClient):
 
 def test_tilejson(client: FlaskClient):
     doc = client.get(f"{C}/map/tiles/WebMercatorQuad?f=tilejson").json
+    validate(doc, "raw.githubusercontent.com/mapbox/tilejson-spec/master/3.0.0/schema.json")
     assert doc["tilejson"] == "3.0.0" and "{z}/{y}/{x}" in doc["tiles"][0]
+    assert doc["minzoom"] <= doc["center"][2] <= doc["maxzoom"]
     assert client.get(f"{C}/map/tiles/WorldCRS84Quad?f=tilejson").status_code == 400

@@ -14,6 +14,7 @@ from typing import Any
 from landgrid.auth.policy import Policy
 from landgrid.catalog import Catalog, Products
 from landgrid.settings import Settings
+from landgrid.web.openapi import tiles
 from landgrid.web.openapi.coverages import describe_coverages
 from landgrid.web.openapi.jobs import describe_jobs
 from landgrid.web.openapi.security import add_security
@@ -39,6 +40,7 @@ class OpenApi:
         document = generated_openapi(self.settings, products)
         document = describe_coverages(document, products.raster)
         document = describe_jobs(document)
+        document = tiles.merge(document, tiles.fragment(products))
         if self.settings.auth_mode == "oidc":
             document = add_security(document, self.settings, self.policy)
         return document

@@ -1,0 +1,405 @@
+"""The Tiles and Maps routes in the OpenAPI document: one fragment, self-contained.
+
+``fragment(products)`` returns ``{"paths", "components", "tags"}`` for what
+``landgrid.web.tiles`` and ``landgrid.web.maps`` serve now: the tile matrix sets, and for
+each collection its tilesets (coverage or vector tiles, map tiles), tiles, map and map
+tiles, with every query parameter those routes read, the media types and statuses they
+answer with, and only local ``$ref``s (component names prefixed ``tiles-``). ``merge`` adds a
+fragment to a document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from landgrid.catalog import Products
+from landgrid.tiles.matrices import IDS
+from landgrid.tiles.render import MEDIA
+from landgrid.tiles.tilesets import MVT, TILEJSON
+
+JSON = "application/json"
+STRING = {"type": "string"}
+TAG = "Tiles and maps"
+P = "tiles-"  # component prefix
+
+
+def _ref(section: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{section}/{P}{name}"}
+
+
+def _query(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        "style": "form",
+        "explode": False,
+        **extra,
+    }
+
+
+def _path(name: str, description: str, schema: dict[str, Any]) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
+
+
+NUMBERS = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+BOOLEAN = {"type": "string", "enum": ["true", "false"]}
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "tileMatrixSetId": _path(
+        "tileMatrixSetId", "A tile matrix set served here.", {"type": "string", "enum": list(IDS)}
+    ),
+    "tileMatrix": _path("tileMatrix", "Zoom level: a tile matrix of the set.", STRING),
+    "tileRow": _path(
+        "tileRow", "Row of the tile in its matrix.", {"type": "integer", "minimum": 0}
+    ),
+    "tileCol": _path(
+        "tileCol", "Column of the tile in its matrix.", {"type": "integer", "minimum": 0}
+    ),
+    "datetime": _query(
+        "datetime",
+        "The year shown (an instant or interval, ISO 8601); the "
+        "newest one it selects, the product's newest without it. On features: "
+        "the features valid then, as on `/items`.",
+        STRING,
+    ),
+    "subset": _query(
+        "subset",
+        "`time(...)`/`datetime(...)` selects the year like `datetime`; "
+        "on maps also `Lon(a:b)`, `Lat(a:b)` (or `E`/`N` in a projected "
+        "`subset-crs`) choose the area.",
+        {"type": "array", "items": STRING},
+    ),
+    "filter": _query("filter", "CQL2 filter on the features (as on `/items`).", STRING),
+    "filter-lang": _query(
+        "filter-lang",
+        "`cql2-text` (default) or `cql2-json`.",
+        {"type": "string", "enum": ["cql2-text", "cql2-json"]},
+    ),
+    "filter-crs": _query(
+        "filter-crs", "CRS of the geometries in `filter` (CRS84 by default).", STRING
+    ),
+    "crs": _query(
+        "crs",
+        "CRS of the map (URI, `[OGC:CRS84]` or `EPSG:n`); the storage CRS by default.",
+        STRING,
+    ),
+    "bbox": _query(
+        "bbox",
+        "Area of the map `minx,miny,maxx,maxy` in `bbox-crs`.",
+        {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+    ),
+    "bbox-crs": _query("bbox-crs", "CRS of `bbox` (CRS84 by default).", STRING),
+    "subset-crs": _query("subset-crs", "CRS of the spatial `subset` (CRS84 by default).", STRING),
+    "center": _query(
+        "center", "Centre of the map `x,y` in `center-crs`, with `width`/`height`.", NUMBERS
+    ),
+    "center-crs": _query("center-crs", "CRS of `center` (CRS84 by default).", STRING),
+    "width": _query(
+        "width",
+        "Width of the map in pixels (the height keeps the aspect).",
+        {"type": "integer", "minimum": 1},
+    ),
+    "height": _query("height", "Height of the map in pixels.", {"type": "integer", "minimum": 1}),
+    "scale-denominator": _query(
+        "scale-denominator",
+        "Scale of the map for 0.28 mm pixels.",
+        {"type": "number", "exclusiveMinimum": True, "minimum": 0},
+    ),
+    "bgcolor": _query("bgcolor", "Colour of no-data pixels: `0xRRGGBB` or a W3C name.", STRING),
+    "transparent": _query(
+        "transparent", "No-data pixels transparent (default true, false with `bgcolor`).", BOOLEAN
+    ),
+    "void-color": _query("void-color", "Colour outside the CRS's valid area.", STRING),
+    "void-transparent": _query("void-transparent", "Outside the CRS's area transparent.", BOOLEAN),
+}
+MAP_FORMATS = {
+    "png": MEDIA["png"],
+    "jpeg": MEDIA["jpeg"],
+    "webp": MEDIA["webp"],
+    "tif": MEDIA["tif"],
+}
+HEADERS = {
+    "ETag": {"description": "Strong validator of this answer.", "schema": STRING},
+    "Last-Modified": {"description": "When the product's version appeared.", "schema": STRING},
+    "Cache-Control": {
+        "description": "`public` for public products, else `private`.",
+        "schema": STRING,
+    },
+}
+EXCEPTION = {
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+        k: {"type": t}
+        for k, t in (
+            ("type", "string"),
+            ("title", "string"),
+            ("status", "integer"),
+            ("detail", "string"),
+            ("instance", "string"),
+        )
+    },
+}
+LINK = {
+    "type": "object",
+    "required": ["href", "rel"],
+    "properties": {
+        "href": STRING,
+        "rel": STRING,
+        "type": STRING,
+        "title": STRING,
+        "templated": {"type": "boolean"},
+    },
+}
+LIMIT = {
+    "type": "object",
+    "required": ["tileMatrix", "minTileRow", "maxTileRow", "minTileCol", "maxTileCol"],
+    "properties": {
+        "tileMatrix": STRING,
+        **{
+            k: {"type": "integer", "minimum": 0}
+            for k in ("minTileRow", "maxTileRow", "minTileCol", "maxTileCol")
+        },
+    },
+}
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "exception": EXCEPTION,
+    "link": LINK,
+    "tileSet": {
+        "type": "object",
+        "required": ["dataType", "crs", "links"],
+        "properties": {
+            "title": STRING,
+            "dataType": {"type": "string", "enum": ["map", "vector", "coverage"]},
+            "crs": STRING,
+            "tileMatrixSetURI": STRING,
+            "tileMatrixSetLimits": {"type": "array", "items": _ref("schemas", "limit")},
+            "links": {"type": "array", "items": _ref("schemas", "link")},
+        },
+    },
+    "limit": LIMIT,
+    "tileSets": {
+        "type": "object",
+        "required": ["tilesets"],
+        "properties": {
+            "links": {"type": "array", "items": _ref("schemas", "link")},
+            "tilesets": {"type": "array", "items": _ref("schemas", "tileSet")},
+        },
+    },
+    "tileMatrixSet": {
+        "type": "object",
+        "required": ["crs", "tileMatrices"],
+        "description": "2D TMS 2.0, with the TMS 1.0 members beside (GDAL 3.6).",
+        "properties": {
+            "id": STRING,
+            "uri": STRING,
+            "crs": STRING,
+            "tileMatrices": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "tileMatrixSets": {
+        "type": "object",
+        "required": ["tileMatrixSets"],
+        "properties": {
+            "links": {"type": "array", "items": _ref("schemas", "link")},
+            "tileMatrixSets": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+}
+BINARY = {"type": "string", "format": "binary"}
+ERRORS = {
+    "400": {
+        "description": "A parameter is invalid; the exception names it.",
+        "content": {JSON: {"schema": _ref("schemas", "exception")}},
+    },
+    "404": {
+        "description": "No such collection, tile matrix set, or tile (outside the matrix "
+        "or the tileset's limits).",
+        "content": {JSON: {"schema": _ref("schemas", "exception")}},
+    },
+    "500": {
+        "description": "Server error.",
+        "content": {JSON: {"schema": _ref("schemas", "exception")}},
+    },
+}
+
+
+def _params(*names: str) -> list[dict[str, str]]:
+    return [_ref("parameters", n) for n in names]
+
+
+def _f(*names: str) -> dict[str, Any]:
+    return _query("f", "Format; by `Accept` when absent.", {"type": "string", "enum": list(names)})
+
+
+def _get(op_id: str, summary: str, ok: dict[str, Any], params: list, status: str = "200") -> dict:
+    return {
+        "get": {
+            "operationId": op_id,
+            "summary": summary,
+            "tags": [TAG],
+            "parameters": params,
+            "responses": {
+                status: ok,
+                "304": {"description": "Not modified (`If-None-Match`)."},
+                **ERRORS,
+            },
+        }
+    }
+
+
+def _ok(description: str, media: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": HEADERS,
+        "content": {m: {"schema": s} for m, s in media.items()},
+    }
+
+
+def _collection_paths(cid: str, raster: bool) -> dict[str, Any]:
+    op = cid.replace("-", "_")
+    base = f"/collections/{cid}"
+    tms = _params("tileMatrixSetId")
+    cell = _params("tileMatrixSetId", "tileMatrix", "tileRow", "tileCol")
+    content = (
+        _params("datetime", "subset")
+        if raster
+        else _params("datetime", "filter", "filter-lang", "filter-crs")
+    )
+    kind, media = ("coverage", {MEDIA["tif"]: BINARY}) if raster else ("vector", {MVT: BINARY})
+    docs = {JSON: _ref("schemas", "tileSet")}
+    map_params = _params(
+        *(
+            n
+            for n in PARAMETERS
+            if n
+            in (
+                "crs",
+                "bbox",
+                "bbox-crs",
+                "subset-crs",
+                "center",
+                "center-crs",
+                "width",
+                "height",
+                "scale-denominator",
+                "bgcolor",
+                "transparent",
+                "void-color",
+                "void-transparent",
+            )
+        )
+    )
+    pictures = {m: BINARY for m in MAP_FORMATS.values()}
+    tile_ok = _ok(f"The tile ({kind} data).", media)
+    paths = {
+        f"{base}/tiles": _get(
+            f"{op}_tilesets",
+            f"{cid}: {kind} tilesets",
+            _ok("Tilesets, one per tile matrix set.", {JSON: _ref("schemas", "tileSets")}),
+            [_f("json"), *content],
+        ),
+        f"{base}/tiles/{{tileMatrixSetId}}": _get(
+            f"{op}_tileset",
+            f"{cid}: a {kind} tileset",
+            _ok(
+                "Tileset metadata, or TileJSON (WebMercatorQuad).",
+                {**docs, TILEJSON: {"type": "object"}},
+            ),
+            [*tms, _f("json", "tilejson"), *content],
+        ),
+        f"{base}/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": _get(
+            f"{op}_tile",
+            f"{cid}: a {kind} tile",
+            tile_ok,
+            [*cell, _f("tif" if raster else "mvt"), *content],
+        ),
+        f"{base}/map": _get(
+            f"{op}_map",
+            f"{cid}: a map in the legend's colours",
+            _ok("The map.", pictures),
+            [_f(*MAP_FORMATS), *map_params, *content],
+        ),
+        f"{base}/map/tiles": _get(
+            f"{op}_map_tilesets",
+            f"{cid}: map tilesets",
+            _ok("Map tilesets.", {JSON: _ref("schemas", "tileSets")}),
+            [_f("json"), *content],
+        ),
+        f"{base}/map/tiles/{{tileMatrixSetId}}": _get(
+            f"{op}_map_tileset",
+            f"{cid}: a map tileset",
+            _ok(
+                "Tileset metadata, or TileJSON (WebMercatorQuad).",
+                {**docs, TILEJSON: {"type": "object"}},
+            ),
+            [*tms, _f("json", "tilejson"), *content],
+        ),
+        f"{base}/map/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": _get(
+            f"{op}_map_tile",
+            f"{cid}: a map tile",
+            _ok("The map tile.", pictures),
+            [
+                *cell,
+                _f(*MAP_FORMATS),
+                *_params("bgcolor", "transparent", "void-color", "void-transparent"),
+                *content,
+            ],
+        ),
+    }
+    if not raster:  # an empty vector tile
+        paths[f"{base}/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"]["get"][
+            "responses"
+        ]["204"] = {"description": "No feature in this tile."}
+    return paths
+
+
+def fragment(products: Products) -> dict[str, Any]:
+    """Paths, components and tag of the Tiles and Maps routes for these collections."""
+    if not (products.raster or products.vector):
+        return {}
+    paths: dict[str, Any] = {
+        "/tileMatrixSets": _get(
+            "tile_matrix_sets",
+            "The tile matrix sets served",
+            _ok("Their list.", {JSON: _ref("schemas", "tileMatrixSets")}),
+            [],
+        ),
+        "/tileMatrixSets/{tileMatrixSetId}": _get(
+            "tile_matrix_set",
+            "A tile matrix set definition",
+            _ok("2D TMS 2.0 (with the 1.0 members).", {JSON: _ref("schemas", "tileMatrixSet")}),
+            _params("tileMatrixSetId"),
+        ),
+    }
+    for cid in products.raster:
+        paths |= _collection_paths(cid, raster=True)
+    for cid in products.vector:
+        paths |= _collection_paths(cid, raster=False)
+    return {
+        "paths": paths,
+        "components": {
+            "parameters": {f"{P}{k}": v for k, v in PARAMETERS.items()},
+            "schemas": {f"{P}{k}": v for k, v in SCHEMAS.items()},
+        },
+        "tags": [{"name": TAG, "description": "OGC API - Tiles 1.0 and Maps 1.0"}],
+    }
+
+
+def merge(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with ``part``'s paths, components and tags added (in place)."""
+    document.setdefault("paths", {}).update(part.get("paths", {}))
+    for section, entries in part.get("components", {}).items():
+        document.setdefault("components", {}).setdefault(section, {}).update(entries)
+    tags = document.setdefault("tags", [])
+    tags += [t for t in part.get("tags", []) if t["name"] not in {x["name"] for x in tags}]
+    return document
