@@ -23,6 +23,7 @@ from flows.client import PREFECT_DOWN, prefect_client
 from flows.flowruns import FlowRuns
 from flows.ogc_process import FLOW_NAME
 from flows.runner import INTERNAL, JobDismissed, JobRunner
+from landgrid.auth.access import Caller
 from landgrid.jobs.model import Job
 from landgrid.jobs.request import ExecuteRequest
 from landgrid.jobs.store import now, start_heartbeat, this_runner
@@ -46,11 +47,12 @@ class Dispatcher:
         self,
         process_id: str,
         request: ExecuteRequest,
-        owner: str,
+        caller: Caller,
         idempotency_key: str | None,
         mode: str,
     ) -> tuple[Job, bool]:
-        """Record a new job; an idempotency key already used by this owner gives that job.
+        """Record a new job of ``caller`` (their identity and roles, which its run reads
+        with); an idempotency key already used by this owner gives that job.
         A sync job is recorded as started (this process runs it now): one commit less."""
         started = {"status": "accepted", "message": "accepted"}
         if mode == "sync":
@@ -65,7 +67,8 @@ class Dispatcher:
             Job(
                 id=str(uuid.uuid4()),
                 process_id=process_id,
-                owner=owner,
+                owner=caller.identity,
+                grants=caller.grants,
                 mode=mode,
                 progress=0,
                 **started,
@@ -140,7 +143,7 @@ class Dispatcher:
             except (ObjectNotFound, *PREFECT_DOWN) as exc:
                 LOGGER.warning("could not cancel flow run of job %s: %s", job.id, exc)
         if job.process_id in self.registry.definitions():  # what it published beyond results
-            processor = self.registry.processor(job.process_id, self.runner.context(job.owner))
+            processor = self.registry.processor(job.process_id, self.runner.job_context(job))
             processor.cleanup(job)
         self.store.set(
             job.id,

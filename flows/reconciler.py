@@ -22,7 +22,6 @@ import time
 import uuid
 from datetime import timedelta
 
-import requests
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
@@ -33,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from flows.client import PREFECT_DOWN, prefect_client
 from flows.dispatch import Dispatcher
 from flows.runner import INTERNAL, JobRunner
+from landgrid.jobs.callbacks import CallbackFailed, CallbackPolicy, deliver
 from landgrid.jobs.documents import document, status_info
 from landgrid.jobs.model import Job
 from landgrid.jobs.store import now
@@ -69,6 +69,7 @@ class Reconciler:
         # long before submitting it from here (a second submission would be harmless, the
         # idempotency key makes it the same run, but costs Prefect calls in a burst)
         self.grace = timedelta(seconds=2 * settings.reconcile_interval)
+        self.callbacks = CallbackPolicy.from_settings(settings)
 
     def run_forever(self) -> None:
         while True:
@@ -185,11 +186,9 @@ class Reconciler:
             body = status_info(job, self.settings.url)
             if job.status == "successful":
                 body = document(job, self.settings.url)
-            try:
-                requests.post(
-                    uri, json=body, timeout=NOTIFY_TIMEOUT, allow_redirects=False
-                ).raise_for_status()
-            except requests.RequestException as exc:
+            try:  # checked again, to the checked address, no redirects (SSRF)
+                deliver(self.callbacks, uri, body, NOTIFY_TIMEOUT)
+            except CallbackFailed as exc:
                 LOGGER.info("callback for job %s to %s failed: %s", job.id, uri, exc)
                 self.store.notification_failed(job)
             else:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flows.tiles import tile_runner
+from landgrid.auth.access import Caller, CollectionAccess
+from landgrid.auth.policy import Policy
 from landgrid.catalog import Catalog
 from landgrid.errors import ApiError
 from landgrid.features.settings import FeatureSettings
+from landgrid.guards import Limits
 from landgrid.jobs.model import Job
 from landgrid.jobs.store import JobStore
 from landgrid.settings import Settings
@@ -35,23 +38,35 @@ class JobRunner:
         registry: ProcessRegistry | None = None,
         catalog: Catalog | None = None,
         features: FeatureSettings | None = None,
+        limits: Limits | None = None,
+        access: CollectionAccess | None = None,
     ) -> None:
         self.settings = settings
         self.store = store or JobStore(settings.db_url())
         self.registry = registry or ProcessRegistry(settings.pygeoapi_config)
         self.catalog = catalog or Catalog(settings)
         self.features = features or FeatureSettings()
+        self.limits = limits or Limits()
+        self.access = access or CollectionAccess(
+            Policy.load(settings.auth_policy), self.catalog, settings.auth_mode == "open"
+        )
 
-    def context(self, owner: str = "anonymous", job_id: str | None = None) -> ProcessContext:
-        """What a process of ``owner``'s job may use (``job_id``: its results folder)."""
+    def context(self, caller: Caller, job_id: str | None = None) -> ProcessContext:
+        """What a process run for ``caller`` may use: the catalog as they see it (the same
+        read check as the HTTP paths), the limits, the job's folder (``job_id``)."""
         return ProcessContext(
             settings=self.settings,
-            catalog=self.catalog,
+            catalog=self.access.catalog_for(caller),
             features=self.features,
-            owner=owner,
+            caller=caller,
             workdir=self.settings.results_dir / job_id if job_id else None,
+            limits=self.limits,
             run_tiles=tile_runner(self.settings),
         )
+
+    def job_context(self, job: Job) -> ProcessContext:
+        """The context of ``job``'s run: its caller as the job recorded them."""
+        return self.context(self.access.job_caller(job.owner, job.grants), job.id)
 
     def start(self, job_id: str, flow_run_id: str | None) -> Job | None:
         """Mark the job running (None when it was dismissed or is already done), then run it:
@@ -63,7 +78,7 @@ class JobRunner:
         """Run a started job's process and record its results. Returns the final job; raises
         ``JobDismissed`` when the job is dismissed while it runs; the process's own
         exceptions propagate."""
-        context = self.context(job.owner, job.id)
+        context = self.job_context(job)
 
         def report(progress: int, message: str | None) -> None:
             if not self.store.report(job.id, progress, message):

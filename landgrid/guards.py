@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain, repeat
 from operator import sub
 from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from landgrid.errors import InvalidParameterValue, PayloadTooLarge
 
@@ -31,9 +32,10 @@ KIB = 1024
 MIB = 1024 * KIB
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(BaseSettings):
     """Limits no real request reaches, set well below where a parser breaks (8 MiB stacks).
+    Each is a setting: ``LANDGRID_LIMIT_<NAME>`` (``LANDGRID_LIMIT_JSON_BYTES=...``), read
+    by ``Limits()`` at a process's edge and passed down.
 
     Measured with cql2 0.6.0: SIGSEGV at ~1,540 nested parentheses, ~3,400 ``NOT``, ~9,000
     chained ``+`` and ~16,000 chained ``AND``/``OR``; a failing parse costs 2^depth steps
@@ -41,10 +43,13 @@ class Limits:
     at 128.
     """
 
-    # JSON bodies (execute requests, CQL2 JSON, GeoJSON). A 20 MB GeoJSON of inline zones
-    # (about a million positions) is the realistic upper bound, so 16 MiB would refuse it;
-    # 32 MiB admits it with room for indentation, while json.loads stays near a second and
-    # about ten times the body in memory. Bigger zone sets belong in a collection.
+    model_config = SettingsConfigDict(env_prefix="LANDGRID_LIMIT_", frozen=True, extra="ignore")
+
+    # Request bodies (execute requests, CQL2, GeoJSON features) and JSON in them. A 20 MB
+    # GeoJSON of inline zones (about a million positions) is the realistic upper bound, so
+    # 16 MiB would refuse it; 32 MiB admits it with room for indentation, while json.loads
+    # stays near a second and about ten times the body in memory. Bigger zone sets belong
+    # in a collection.
     json_bytes: int = 32 * MIB
     # A zones execute body nests about 12 deep; 64 is far from json's ~1,000.
     json_depth: int = 64
@@ -67,8 +72,12 @@ class Limits:
     cql2_json_nodes: int = 10_000
     # GeoJSON: FeatureCollection > Feature > GeometryCollection > MultiPolygon is 9 levels.
     geojson_depth: int = 32
-    # Features per collection: as many as processes/zones.py accepts (MAX_ZONES).
+    # Features per collection, and zones per statistics request (inline or by reference).
     geojson_features: int = 100_000
+    # Overlapping zones cost a layer each (n identical zones: n^2 / 2 pairs), so their pairs
+    # are bounded too: 100,000 pairs cost about half a second to find; 100,000 parcels
+    # that only touch have none.
+    zone_overlaps: int = 100_000
     # Positions per geometry and per document: a detailed country outline has ~200,000;
     # 32 MiB holds about 1.6 million positions at 6 decimals.
     geojson_vertices: int = 500_000
@@ -78,7 +87,7 @@ class Limits:
     coordinate_max: float = 1e9
 
 
-LIMITS = Limits()
+LIMITS = Limits.model_construct()  # the defaults, without reading the environment
 
 GEOMETRIES = frozenset(
     ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
@@ -233,27 +242,28 @@ def check_cql2_text(text: str, limits: Limits = LIMITS, what: str = "filter") ->
 def _is_coordinates(node: dict[str, Any], key: str, item: Any) -> bool:
     """A geometry's ``coordinates``, or a ``bbox`` array (GeoJSON, CQL2, OGC bbox input)."""
     if key == "bbox":
-        return isinstance(item, list)
+        return isinstance(item, Sequence) and not isinstance(item, str)
     return key == "coordinates" and node.get("type") in GEOMETRIES
 
 
 def _coordinates(coords: Any, limits: Limits, what: str, path: Path) -> int:
-    """Positions in GeoJSON ``coordinates`` (or a ``bbox``), each number finite and within
+    """Positions in GeoJSON ``coordinates`` (or a ``bbox``; lists, or tuples as shapely and
+    fiona give them), each number finite and within
     ``limits.coordinate_max``; a ring or line is checked at once by C-level builtins."""
     bound = limits.coordinate_max
     positions = 0
     stack: list[tuple[Any, int, Path]] = [(coords, 1, path)]  # level 4: MultiPolygon positions
     while stack:
         node, level, at = stack.pop()
-        if not isinstance(node, list) or level > 4:
+        if not isinstance(node, list | tuple) or level > 4:
             raise InvalidParameterValue(
                 f"{_where(what, at)}: not GeoJSON coordinates (at most 4 nested arrays)"
             )
         if not node:
             continue
-        if not isinstance(node[0], list):
+        if not isinstance(node[0], list | tuple):
             numbers, count = iter(node), 1  # one position, or a bbox
-        elif level < 4 and node[0] and not isinstance(node[0][0], list):
+        elif level < 4 and node[0] and not isinstance(node[0][0], list | tuple):
             numbers, count = chain.from_iterable(node), len(node)  # a line or a ring
         else:
             stack.extend((item, level + 1, (at, i)) for i, item in enumerate(node))

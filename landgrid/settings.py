@@ -134,6 +134,12 @@ class Settings(BaseSettings):
         description="seconds an introspection "
         "answer is reused (revocation shows after at most this)",
     )
+    callback_allow: str = Field(
+        default="",
+        description="networks (CIDR, comma-separated) that subscriber callbacks may reach "
+        "although they are not public, e.g. 10.1.2.0/24 for an internal hook; by default "
+        "callbacks go to public addresses only",
+    )
     auth_policy: Path = PROJECT_ROOT / "config" / "auth-policy.yml"
     secret_key: str | None = Field(default=None, description="signs browser session cookies")
 

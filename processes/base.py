@@ -2,8 +2,9 @@
 
 pygeoapi instantiates a processor from its definition alone; whoever runs it (the job's
 flow run, or the API checking a request) then hands it a ``ProcessContext``: the settings,
-the product catalog, the job's owner and folder, where progress goes and how tiles run.
-Nothing is read from the environment here.
+the product catalog as the job's caller sees it (only what they may read), the caller, the
+job's folder, the input limits, where progress goes and how tiles run. Nothing is read from
+the environment here.
 
 Outputs are plain JSON values, or ``FileOutput`` for files written in the job's folder.
 Raise ``landgrid.errors.ApiError`` subclasses (e.g. ``InvalidParameterValue``) for failures
@@ -23,8 +24,10 @@ from pygeoapi.process.base import BaseProcessor
 
 from landgrid.analysis.zonal import TileRunner, in_a_loop
 from landgrid.analysis.zones import ZoneSources
+from landgrid.auth.access import Caller
 from landgrid.catalog import Catalog
 from landgrid.features.settings import FeatureSettings
+from landgrid.guards import LIMITS, Limits
 from landgrid.jobs.model import Job
 from landgrid.settings import Settings
 
@@ -38,16 +41,22 @@ def _no_report(progress: int, message: str | None) -> None:
 @dataclass
 class ProcessContext:
     settings: Settings
-    catalog: Catalog
+    catalog: Catalog  # what the caller may read (``CollectionAccess.catalog_for``)
     features: FeatureSettings
-    owner: str = "anonymous"  # the job's owner: what a process publishes belongs to them
+    caller: Caller = field(default_factory=lambda: Caller("anonymous"))
     workdir: Path | None = None  # the job's results folder
+    limits: Limits = LIMITS
     report: Reporter = _no_report
     run_tiles: TileRunner = field(default=in_a_loop)
 
     @property
+    def owner(self) -> str:
+        """The job's owner: what a process publishes belongs to them."""
+        return self.caller.identity
+
+    @property
     def zone_sources(self) -> ZoneSources:
-        return ZoneSources(self.catalog, self.settings.db_url(), self.features)
+        return ZoneSources(self.catalog, self.settings.db_url(), self.features, self.limits)
 
 
 @dataclass(frozen=True)

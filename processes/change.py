@@ -72,7 +72,9 @@ class ChangeProcessor(LandgridProcessor):
         if inputs["yearA"] == inputs["yearB"]:
             raise InvalidParameterValue("inputs 'yearA' and 'yearB' must differ")
         years = [inputs["yearA"], inputs["yearB"]]
-        return source_and_aoi(self.catalog, inputs, years, self.settings.aoi_max_km2)
+        return source_and_aoi(
+            self.catalog, inputs, years, self.settings.aoi_max_km2, self.context.limits
+        )
 
     def validate(self, inputs: dict[str, Any]) -> None:
         self._prepare(inputs)

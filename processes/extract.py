@@ -142,7 +142,8 @@ class ExtractProcessor(LandgridProcessor):
         }
 
     def vector_product(self, product_id: str) -> VectorProduct | None:
-        """The vector product of that id, unless a raster product has it."""
+        """The vector product of that id, unless a raster product has it; the catalog is
+        the caller's, so a collection they may not read is no vector product here."""
         if product_id in self.catalog.defined_rasters():
             return None
         return self.catalog.vector(product_id)
@@ -157,7 +158,9 @@ class ExtractProcessor(LandgridProcessor):
                 f"input 'format': {fmt!r} is for vector products; raster products: {list(FORMATS)}"
             )
         years = sorted(set(as_list(inputs["year"])))
-        src, aoi = source_and_aoi(self.catalog, inputs, years, self.settings.aoi_max_km2)
+        src, aoi = source_and_aoi(
+            self.catalog, inputs, years, self.settings.aoi_max_km2, self.context.limits
+        )
         crs = (
             parse_crs(inputs["outputCrs"], "input 'outputCrs'") if inputs.get("outputCrs") else None
         )
@@ -176,7 +179,13 @@ class ExtractProcessor(LandgridProcessor):
             raise InvalidParameterValue(
                 f"input 'year': vector product {product.id!r} has no time to select by"
             )
-        geom, crs = checked_aoi(inputs["aoi"], inputs.get("aoiCrs"), self.settings.aoi_max_km2)
+        geom, crs = checked_aoi(
+            inputs["aoi"],
+            inputs.get("aoiCrs"),
+            self.settings.aoi_max_km2,
+            "aoi",
+            self.context.limits,
+        )
         lonlat = project_aoi(geom, crs, CRS84)
         if not lonlat.intersects(box(*product.bbox)):
             raise InvalidParameterValue(
@@ -190,8 +199,6 @@ class ExtractProcessor(LandgridProcessor):
 
     def _run_vector(self, inputs: dict[str, Any]) -> dict[str, Any]:
         product, years, geom, crs, out = self._vector_inputs(inputs)
-        if product.owner and product.owner != self.owner:  # as for /collections: not yours
-            raise InvalidParameterValue(f"input 'product': no product {product.id!r}")
         self.report(10, "cutting the features")
         with engine(self.settings.db_url()).connect() as conn:
             stored = storage_crs(describe(conn, product))

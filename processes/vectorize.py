@@ -91,10 +91,14 @@ class VectorizeProcessor(LandgridProcessor):
         super().__init__(processor_def, PROCESS_METADATA)
 
     def validate(self, inputs: dict[str, Any]) -> None:
-        source_and_aoi(self.catalog, inputs, [inputs["year"]], self.settings.aoi_max_km2)
+        source_and_aoi(
+            self.catalog, inputs, [inputs["year"]], self.settings.aoi_max_km2, self.context.limits
+        )
 
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        src, aoi = source_and_aoi(self.catalog, inputs, [inputs["year"]], self.settings.aoi_max_km2)
+        src, aoi = source_and_aoi(
+            self.catalog, inputs, [inputs["year"]], self.settings.aoi_max_km2, self.context.limits
+        )
         p, year = src.product, inputs["year"]
         self.report(5, "polygonising")
         items = polygons(src, year, aoi, float(inputs.get("tolerance") or 0))

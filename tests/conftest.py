@@ -67,6 +67,7 @@ def settings(stack_dir: Path) -> Settings:
         demo_size=400,
         web_workers=2,
         heartbeat_interval=2,  # so that a test sees beats within a short job
+        callback_allow="127.0.0.0/8",  # the tests' callback receivers listen on loopback
     )
 
 

@@ -20,6 +20,7 @@ from shapely.validation import explain_validity
 
 from landgrid.crs import parse_crs
 from landgrid.errors import InvalidParameterValue
+from landgrid.guards import LIMITS, Limits, check_geojson
 from landgrid.raster.product import RasterProduct
 
 EQUAL_AREA = CRS.from_epsg(6933)
@@ -76,9 +77,11 @@ def area_km2(geom: BaseGeometry, crs: CRS) -> float:
 
 
 def parse_aoi(
-    value: dict[str, Any], crs_value: str | None, name: str = "aoi"
+    value: dict[str, Any], crs_value: str | None, name: str = "aoi", limits: Limits = LIMITS
 ) -> tuple[BaseGeometry, CRS]:
-    """(geometry, its CRS) from an OGC bbox object or a GeoJSON (Multi)Polygon."""
+    """(geometry, its CRS) from an OGC bbox object or a GeoJSON (Multi)Polygon, guarded
+    (size, finite bounded coordinates) before shapely and PROJ see it."""
+    check_geojson(value, limits, name)
     if "bbox" in value:
         crs = parse_crs(value.get("crs") or crs_value, f"input {name!r}")
         x0, y0, x1, y1 = value["bbox"]
@@ -89,10 +92,14 @@ def parse_aoi(
 
 
 def checked_aoi(
-    value: dict[str, Any], crs_value: str | None, max_km2: float, name: str = "aoi"
+    value: dict[str, Any],
+    crs_value: str | None,
+    max_km2: float,
+    name: str = "aoi",
+    limits: Limits = LIMITS,
 ) -> tuple[BaseGeometry, CRS]:
     """(geometry, its CRS) of an AOI input within the size limit."""
-    geom, crs = parse_aoi(value, crs_value, name)
+    geom, crs = parse_aoi(value, crs_value, name, limits)
     km2 = area_km2(geom, crs)
     if km2 > max_km2:
         raise InvalidParameterValue(
@@ -115,9 +122,10 @@ def aoi_in_product(
     product: RasterProduct,
     max_km2: float,
     name: str = "aoi",
+    limits: Limits = LIMITS,
 ) -> BaseGeometry:
     """The AOI in the product's CRS, cut to the product's extent, within the size limit."""
-    geom, crs = checked_aoi(value, crs_value, max_km2, name)
+    geom, crs = checked_aoi(value, crs_value, max_km2, name, limits)
     native = project_aoi(geom, crs, product.crs, name)
     clipped = native.intersection(box(*product.bounds))
     if clipped.is_empty or clipped.area < product.resolution**2 / 4:

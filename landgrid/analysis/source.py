@@ -21,6 +21,7 @@ from landgrid.catalog import Catalog
 from landgrid.coverage import reader
 from landgrid.coverage.plan import Grid, Plan
 from landgrid.errors import InvalidParameterValue
+from landgrid.guards import LIMITS, Limits
 from landgrid.raster.product import RasterProduct
 from landgrid.raster.store import VARIABLE
 
@@ -80,12 +81,18 @@ def source(catalog: Catalog, product_id: str, years: list[int] | None = None) ->
 
 
 def source_and_aoi(
-    catalog: Catalog, inputs: dict[str, Any], years: list[int], aoi_max_km2: float
+    catalog: Catalog,
+    inputs: dict[str, Any],
+    years: list[int],
+    aoi_max_km2: float,
+    limits: Limits = LIMITS,
 ) -> tuple[Source, BaseGeometry]:
     """The product with these years, and the ``aoi``/``aoiCrs`` inputs in its CRS (checked:
     inside the product, within the size limit): what every AOI process starts from."""
     src = source(catalog, inputs["product"], years)
-    aoi = aoi_in_product(inputs["aoi"], inputs.get("aoiCrs"), src.product, aoi_max_km2)
+    aoi = aoi_in_product(
+        inputs["aoi"], inputs.get("aoiCrs"), src.product, aoi_max_km2, "aoi", limits
+    )
     return src, aoi
 
 

@@ -37,6 +37,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from landgrid.analysis.source import Source
+from landgrid.errors import InvalidParameterValue
 
 BLOCK_PIXELS = 4 * 1024 * 1024
 Progress = Callable[[int, int], None]
@@ -64,18 +65,34 @@ class Zone:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def layers(geometries: list[BaseGeometry]) -> list[list[int]]:
+def layers(geometries: list[BaseGeometry], max_overlaps: int | None = None) -> list[list[int]]:
     """Zone indices grouped so that no two zones of a group overlap (greedy colouring);
-    zones that only touch share a group."""
+    zones that only touch share a group.
+
+    The work grows with the overlapping pairs (all n^2 of them for n identical zones), so
+    past ``max_overlaps`` pairs the zones are refused, after at most that much work."""
     tree = shapely.STRtree(geometries)
+    every = np.array(geometries, dtype=object)
     layer_of = [-1] * len(geometries)
     groups: list[list[int]] = []
+    overlaps = 0
     for i, geom in enumerate(geometries):
-        taken = set()
-        for j in tree.query(geom, predicate="intersects"):
-            j = int(j)
-            if j < i and layer_of[j] not in taken and geom.intersection(geometries[j]).area > 0:
-                taken.add(layer_of[j])
+        near = tree.query(geom)  # envelopes only: exact tests on the earlier zones below
+        near = near[near < i]
+        if len(near):
+            # interiors intersect: intersects and does not only touch (touching zones may
+            # share a layer), against the prepared zone, in one C call each
+            shapely.prepare(geom)
+            others = every[near]
+            near = near[shapely.intersects(geom, others) & ~shapely.touches(geom, others)]
+        over = near
+        overlaps += len(over)
+        if max_overlaps is not None and overlaps > max_overlaps:
+            raise InvalidParameterValue(
+                f"input 'zones': more than {max_overlaps} pairs of overlapping zones "
+                "(LANDGRID_LIMIT_ZONE_OVERLAPS); each overlap is counted in a layer of its own"
+            )
+        taken = {layer_of[int(j)] for j in over}
         layer = next((k for k in range(len(groups)) if k not in taken), len(groups))
         if layer == len(groups):
             groups.append([])

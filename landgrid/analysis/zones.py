@@ -17,7 +17,7 @@ from shapely import wkb
 from shapely.validation import explain_validity
 
 from landgrid.analysis.aoi import geometry, project
-from landgrid.analysis.zonal import Zone
+from landgrid.analysis.zonal import Zone, layers
 from landgrid.catalog import Catalog
 from landgrid.crs import parse_crs
 from landgrid.db import engine
@@ -26,37 +26,37 @@ from landgrid.features.params import parse_items
 from landgrid.features.query import where
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.table import describe
+from landgrid.guards import LIMITS, Limits, check_geojson
 from landgrid.raster.product import RasterProduct
-
-MAX_ZONES = 100_000
 
 
 @dataclass(frozen=True)
 class ZoneSources:
-    """Where zones by reference come from: the catalog's vector products in the database,
-    read with the Features API's own settings (limits, statement timeout)."""
+    """Where zones by reference come from: the vector products of the catalog the caller
+    sees (so a collection they may not read does not exist here either), read with the
+    Features API's own settings (limits, statement timeout) and the input limits."""
 
     catalog: Catalog
     db_url: str
     features: FeatureSettings
+    limits: Limits = LIMITS
 
 
 def load_zones(
     sources: ZoneSources, value: dict[str, Any], crs_value: str | None, product: RasterProduct
 ) -> list[Zone]:
-    zones = (
-        _from_collection(sources, value, product)
-        if "collection" in value
-        else _inline(value, crs_value, product)
-    )
-    if len(zones) > MAX_ZONES:
-        raise InvalidParameterValue(f"input 'zones': {len(zones)} zones, at most {MAX_ZONES}")
+    if "collection" in value:
+        zones = _from_collection(sources, value, product)
+    else:
+        zones = _inline(value, crs_value, product, sources.limits)
+    layers([z.geometry for z in zones], sources.limits.zone_overlaps)  # bounded, or refused
     return zones
 
 
 def _inline(
-    collection: dict[str, Any], crs_value: str | None, product: RasterProduct
+    collection: dict[str, Any], crs_value: str | None, product: RasterProduct, limits: Limits
 ) -> list[Zone]:
+    check_geojson(collection, limits, "zones")  # features, positions, finite coordinates
     crs = parse_crs(crs_value, "input 'zonesCrs'")
     zones = []
     for i, feature in enumerate(collection["features"]):
@@ -86,12 +86,13 @@ def _plain(value: Any) -> Any:
 def _from_collection(
     sources: ZoneSources, ref: dict[str, Any], product: RasterProduct
 ) -> list[Zone]:
-    products = sources.catalog.products().vector
+    products = sources.catalog.products().vector  # only what the caller may read
     name = ref["collection"]
     if name not in products:
         raise InvalidParameterValue(
             f"input 'zones': no feature collection {name!r}; available: {sorted(products)}"
         )
+    most = sources.limits.geojson_features
     db = engine(sources.db_url)
     srid = product.crs.to_epsg()
     with db.connect() as conn:
@@ -102,14 +103,21 @@ def _from_collection(
             else {"filter": ref["filter"]}
         )
         body = ref["filter"] if isinstance(ref.get("filter"), dict) else None
-        request = parse_items(args, info, sources.features, body, ref.get("filter-lang"))
+        request = parse_items(
+            args, info, sources.features, body, ref.get("filter-lang"), sources.limits
+        )
         props = [info.table.c[n] for n in info.property_names]
         query = (
             sa.select(info.id, sa.func.ST_AsBinary(sa.func.ST_Transform(info.geom, srid)), *props)
             .where(*where(info, request))
             .order_by(info.id)
         )
-        rows = conn.execute(query.limit(MAX_ZONES + 1)).all()
+        rows = conn.execute(query.limit(most + 1)).all()
+    if len(rows) > most:
+        raise InvalidParameterValue(
+            f"input 'zones': more than {most} features selected, over the limit of {most} "
+            "zones (LANDGRID_LIMIT_GEOJSON_FEATURES); narrow the filter"
+        )
     zones = []
     for row in rows:
         if row[1] is None:

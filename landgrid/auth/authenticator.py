@@ -35,7 +35,7 @@ class Authenticator:
             claims = self.jwt.validate(token)
         else:
             claims = self.introspector().validate(token)
-        return principal_from_claims(claims, self.audience)
+        return principal_from_claims(claims, self.audience, self.provider.issuer)
 
     def introspector(self) -> Introspector:
         if self._introspector is None:

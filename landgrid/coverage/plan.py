@@ -230,14 +230,24 @@ def _scaled_grid(
     if span_x <= 0 or span_y <= 0:  # a point subset on an axis: one cell of default size
         span_x, span_y = max(span_x, res[0]), max(span_y, res[1])
     if width is None and height is None:
-        width = max(1, round(span_x / res[0]))
-        height = max(1, round(span_y / res[1]))
+        width, height = _cells(span_x, res[0]), _cells(span_y, res[1])
     elif width is None:
-        width = max(1, round(span_x / (span_y / height) * (res[1] / res[0])))
+        width = _cells(span_x, span_y / height * (res[0] / res[1]))
     elif height is None:
-        height = max(1, round(span_y / (span_x / width) * (res[0] / res[1])))
+        height = _cells(span_y, span_x / width * (res[1] / res[0]))
     transform = Affine(span_x / width, 0, bounds[0], 0, -span_y / height, bounds[3])
     return Grid(crs, transform, width, height)
+
+
+def _cells(span: float, step: float) -> int:
+    """Cells of size ``step`` along ``span``: a step so fine (or so coarse) that the count
+    overflows is the client's 400, whatever mix of resolution and scale factors made it."""
+    cells = span / step if step > 0 else math.inf
+    if not math.isfinite(cells):
+        raise InvalidParameterValue(
+            f"resolution: a cell size of {step:g} makes no finite grid; ask for a coarser one"
+        )
+    return max(1, round(cells))  # the pixel limit comes next
 
 
 def geographic_grid(product: RasterProduct) -> tuple[float, float, float, float, int, int]:

@@ -21,6 +21,14 @@ from sqlalchemy.dialects.postgresql import TIMESTAMP
 from landgrid.features.crs import CrsInfo
 from landgrid.features.errors import InvalidParameter
 from landgrid.features.table import TableInfo
+from landgrid.guards import (
+    LIMITS,
+    Limits,
+    check_cql2_json,
+    check_cql2_text,
+    check_json_text,
+    check_strings,
+)
 
 Expr = sa.ColumnElement[Any]
 TIMESTAMPTZ = TIMESTAMP(timezone=True)
@@ -81,24 +89,33 @@ GEOJSON_TYPES = {
 }
 
 
-def parse(source: str | dict, lang: str | None) -> dict:
-    """CQL2-JSON tree of a filter given as cql2-text or cql2-json; 400 when malformed."""
+def parse(source: str | dict | bool, lang: str | None, limits: Limits = LIMITS) -> dict | bool:
+    """CQL2-JSON tree of a filter given as cql2-text or cql2-json (text, or already parsed
+    JSON); 400 when malformed or over a limit. The guards run first: cql2 crashes the
+    process on deep input (docs/upstream/cql2-deep-nesting.md)."""
+    if lang not in (None, "cql2-text", "cql2-json"):
+        raise InvalidParameter(f"filter-lang {lang!r}: expected cql2-text or cql2-json")
+    if isinstance(source, str) and lang == "cql2-json":
+        check_json_text(source, limits, "filter")
+        try:
+            source = json.loads(source)
+        except ValueError as e:
+            raise InvalidParameter(f"invalid CQL2 filter: not JSON: {e}") from e
+        check_strings(source, "filter")
     try:
-        if isinstance(source, dict):
-            expr = cql2.parse_json(json.dumps(source))
-        elif lang in (None, "cql2-text"):
+        if isinstance(source, str):
+            check_cql2_text(source, limits)
             expr = cql2.parse_text(source)
-        elif lang == "cql2-json":
-            expr = cql2.parse_json(source)
         else:
-            raise InvalidParameter(f"filter-lang {lang!r}: expected cql2-text or cql2-json")
+            check_cql2_json(source, limits)
+            expr = cql2.parse_json(json.dumps(source))
         tree = expr.to_json()  # not expr.validate(): 40 ms a call; compile() checks instead
     except (cql2.ParseError, cql2.ValidationError, ValueError) as e:
         first = " ".join(str(e).split())[:300]
         raise InvalidParameter(f"invalid CQL2 filter: {first}") from e
     if not isinstance(tree, (dict, bool)):
         raise InvalidParameter("invalid CQL2 filter: not a boolean expression")
-    return tree  # type: ignore[return-value]
+    return tree
 
 
 def compile_filter(info: TableInfo, filter_crs: CrsInfo, tree: dict | bool) -> Expr:

@@ -22,6 +22,7 @@ from landgrid.features.crs import CRS84, crs_info, crs_uri
 from landgrid.features.errors import InvalidParameter, NotFound
 from landgrid.features.store import FeatureStore, translate_db_errors
 from landgrid.features.table import TableInfo
+from landgrid.guards import LIMITS, Limits, check_geojson
 
 LOGGER = logging.getLogger("landgrid.features.edits")
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
@@ -53,9 +54,10 @@ def _check_value(name: str, kind: str, value: Any) -> Any:
 
 
 class FeatureEditor:
-    def __init__(self, store: FeatureStore) -> None:
+    def __init__(self, store: FeatureStore, limits: Limits = LIMITS) -> None:
         self.store = store
         self.product = store.product
+        self.limits = limits
 
     def _info(self) -> TableInfo:
         if not self.product.editable:
@@ -109,6 +111,7 @@ class FeatureEditor:
     ) -> dict[str, Any]:
         if not isinstance(feature, dict) or (not partial and feature.get("type") != "Feature"):
             raise InvalidParameter("the body must be a GeoJSON Feature")
+        check_geojson(feature, self.limits, "body")  # before shapely and PostGIS see it
         values = self._properties(info, feature.get("properties") or {})
         if "geometry" in feature or not partial:
             values[self.product.geometry_column] = self._geometry(

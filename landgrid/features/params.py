@@ -20,6 +20,7 @@ from landgrid.features.cursor import decode
 from landgrid.features.errors import InvalidParameter, UnknownParameter
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.table import TableInfo
+from landgrid.guards import LIMITS, Limits
 
 KNOWN = {
     "f",
@@ -87,6 +88,7 @@ def parse_items(
     settings: FeatureSettings,
     body_filter: dict | str | None = None,
     body_lang: str | None = None,
+    limits: Limits = LIMITS,
 ) -> ItemsRequest:
     unknown = sorted(set(args) - KNOWN - set(info.property_names))
     if unknown:
@@ -106,7 +108,7 @@ def parse_items(
     req.filter_crs = parse_crs(info, "filter-crs", args.get("filter-crs"))
     source = body_filter if body_filter is not None else args.get("filter")
     if source is not None:
-        req.filter = cql2sql.parse(source, body_lang or args.get("filter-lang"))
+        req.filter = cql2sql.parse(source, body_lang or args.get("filter-lang"), limits)
     elif "filter-lang" in args and args["filter-lang"] not in ("cql2-text", "cql2-json"):
         raise InvalidParameter("filter-lang: expected cql2-text or cql2-json")
     for name in info.property_names:

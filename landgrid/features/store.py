@@ -25,6 +25,7 @@ from landgrid.features.product import VectorProduct
 from landgrid.features.query import count_select, item_select, items_select
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.table import TableInfo, describe
+from landgrid.guards import LIMITS, Limits
 
 T = TypeVar("T")
 SCHEMA_TYPES = {
@@ -96,9 +97,16 @@ class Page:
 class FeatureStore:
     """Read access to one vector product."""
 
-    def __init__(self, url: str, product: VectorProduct, settings: FeatureSettings) -> None:
+    def __init__(
+        self,
+        url: str,
+        product: VectorProduct,
+        settings: FeatureSettings,
+        limits: Limits = LIMITS,
+    ) -> None:
         self.product = product
         self.settings = settings
+        self.limits = limits
         pool = (url, settings.pool_size, settings.max_overflow, settings.statement_timeout_ms)
         self.engine = features_engine(*pool)  # transactions (the editor)
         self.reader = features_engine(*pool, autocommit=True)
@@ -124,7 +132,7 @@ class FeatureStore:
         body_lang: str | None = None,
     ) -> tuple[TableInfo, ItemsRequest]:
         info = self.info()
-        return info, parse_items(args, info, self.settings, body_filter, body_lang)
+        return info, parse_items(args, info, self.settings, body_filter, body_lang, self.limits)
 
     def items(self, info: TableInfo, req: ItemsRequest) -> Page:
         query, nkeys = items_select(info, req, self.settings.coordinate_digits)

@@ -21,6 +21,10 @@ class Job(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_id: Mapped[str] = mapped_column(String(128), index=True)
     owner: Mapped[str] = mapped_column(String(256), index=True, default="anonymous")
+    """``anonymous`` (``open`` mode's local user) or ``oidc:<sha256 of issuer and sub>``."""
+    grants: Mapped[list[str] | None] = mapped_column(JSONB)
+    """The submitter's token roles and scopes (None: no token): the job's run reads the
+    catalog with them, as the request did."""
     status: Mapped[str] = mapped_column(String(16), index=True)
     message: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[int | None] = mapped_column(Integer)

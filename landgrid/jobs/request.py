@@ -13,8 +13,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from landgrid.errors import InvalidParameterValue, MissingParameterValue
+from landgrid.jobs.callbacks import CallbackPolicy
 
 MAX_BODY_INPUTS = 200
+PUBLIC_ONLY = CallbackPolicy()
 
 
 @dataclass
@@ -105,7 +107,10 @@ def validate_outputs(description: dict[str, Any], outputs: Any) -> dict[str, dic
     return clean
 
 
-def validate_subscriber(subscriber: Any) -> dict[str, str] | None:
+def validate_subscriber(
+    subscriber: Any, callbacks: CallbackPolicy = PUBLIC_ONLY
+) -> dict[str, str] | None:
+    """The callback URIs, each an http(s) URI to an address the policy lets us call."""
     if subscriber is None:
         return None
     if not isinstance(subscriber, dict) or "successUri" not in subscriber:
@@ -117,11 +122,14 @@ def validate_subscriber(subscriber: Any) -> dict[str, str] | None:
             continue
         if not isinstance(uri, str) or not uri.startswith(("http://", "https://")):
             raise InvalidParameterValue(f"subscriber '{key}' must be an http(s) URI")
+        callbacks.target(uri, f"subscriber '{key}'")
         clean[key] = uri
     return clean
 
 
-def parse_execute(description: dict[str, Any], body: Any) -> ExecuteRequest:
+def parse_execute(
+    description: dict[str, Any], body: Any, callbacks: CallbackPolicy = PUBLIC_ONLY
+) -> ExecuteRequest:
     if not isinstance(body, dict):
         raise InvalidParameterValue("the execute request must be a JSON object")
     response = body.get("response", "raw")
@@ -131,5 +139,5 @@ def parse_execute(description: dict[str, Any], body: Any) -> ExecuteRequest:
         inputs=validate_inputs(description, body.get("inputs")),
         outputs=validate_outputs(description, body.get("outputs")),
         response=response,
-        subscriber=validate_subscriber(body.get("subscriber")),
+        subscriber=validate_subscriber(body.get("subscriber"), callbacks),
     )

@@ -76,7 +76,8 @@ def migrate() -> None:
     """Apply the database migrations."""
     from landgrid.ops.migrate import upgrade
 
-    upgrade(Settings().db_url())
+    settings = Settings()
+    upgrade(settings.db_url(), settings.oidc_issuer)
     say("schema up to date")
 
 

@@ -154,7 +154,7 @@ class Stack:
         self.preflight()
         self.start_database()
         self.start_prefect_server()
-        upgrade(self.settings.db_url())
+        upgrade(self.settings.db_url(), self.settings.oidc_issuer)
         self.say("schema up to date")
         if demo:
             load_demo(self.settings, self.say, *([bar] if bar else []))

@@ -16,6 +16,7 @@ from landgrid.auth.mode import check_auth_settings
 from landgrid.auth.policy import Policy
 from landgrid.catalog import Catalog
 from landgrid.features.settings import FeatureSettings
+from landgrid.guards import Limits
 from landgrid.settings import Settings
 from landgrid.web.auth import install_auth
 from landgrid.web.caching import install_cors
@@ -25,6 +26,7 @@ from landgrid.web.coverages import coverage_blueprint, coverages_conformance
 from landgrid.web.errors import install_error_boundary
 from landgrid.web.features import features_blueprint, features_conformance
 from landgrid.web.health import health_blueprint
+from landgrid.web.inputs import install_input_guards
 from landgrid.web.jobs import jobs_blueprint
 from landgrid.web.landing import landing_blueprint
 from landgrid.web.maps import maps_blueprint, maps_conformance
@@ -34,14 +36,20 @@ from landgrid.web.tiles import tiles_blueprint, tiles_conformance
 from processes.registry import load_config
 
 
-def create_app(settings: Settings | None = None, features: FeatureSettings | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    features: FeatureSettings | None = None,
+    limits: Limits | None = None,
+) -> Flask:
     settings = settings or Settings()
     features = features or FeatureSettings()
+    limits = limits or Limits()
     check_auth_settings(settings)
     policy = Policy.load(settings.auth_policy)
     catalog = Catalog(settings)
     access = CollectionAccess(policy, catalog, open_mode=settings.auth_mode == "open")
-    dispatcher = Dispatcher(JobRunner(settings, catalog=catalog, features=features))
+    runner = JobRunner(settings, catalog=catalog, features=features, limits=limits, access=access)
+    dispatcher = Dispatcher(runner)
     metadata = load_config(settings.pygeoapi_config).get("metadata", {}).get("identification", {})
     base = settings.url
 
@@ -50,8 +58,9 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
     app.config["LANDGRID_SETTINGS"] = settings
     install_error_boundary(app)
     install_cors(app, settings)  # preflights are answered before authentication
+    install_input_guards(app, limits)  # paths, query strings, body sizes: before any route
     install_auth(app, settings, policy, access)  # identity + policy, before every route
-    openapi = OpenApi(settings, catalog, policy)
+    openapi = OpenApi(settings, access.shared_catalog(), policy)
     processes = bool(dispatcher.registry.ids())
     blueprints = [
         landing_blueprint(base, metadata, openapi, processes),
@@ -67,7 +76,7 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
         ),
         collections_blueprint(base, catalog, access),
         coverage_blueprint(base, catalog, settings.coverage_max_pixels),
-        features_blueprint(base, catalog, settings.db_url(), features),
+        features_blueprint(base, catalog, settings.db_url(), features, limits),
         tiles_blueprint(base, catalog, access, settings.db_url(), features, settings.cache_max_age),
         maps_blueprint(
             base,

@@ -1,8 +1,10 @@
 """The one Flask hook that authenticates and authorizes every request.
 
 Registered by ``create_app`` before any blueprint answers; it sets ``g.caller`` (who is
-calling: the token's ``sub`` or ``anonymous``, roles, admin) and stops the request with
-401/403 when the policy says so, or 404 for a collection the caller may not know of.
+calling: the token's identity, ``oidc:`` + a hash of issuer and ``sub``; ``oidc:anonymous``
+without a token; ``anonymous``, the local admin, in ``open`` mode; roles, admin) and
+stops the request with 401/403 when the policy says so, or 404 for a collection the caller
+may not know of.
 Endpoints never look at tokens: they ask ``caller()`` and ``CollectionAccess``.
 """
 
@@ -27,11 +29,12 @@ from landgrid.web.login import install_login, session_principal
 LOGGER = logging.getLogger(__name__)
 REALM = "landgrid"
 OPEN_CALLER = Caller("anonymous", None, is_admin=True)
+NO_TOKEN = Caller("oidc:anonymous")  # distinct from open mode's user and from every token
 
 
 def caller() -> Caller:
-    """Who this request is (set by the auth hook; anonymous outside a request's hook)."""
-    return g.get("caller") or Caller("anonymous")
+    """Who this request is (set by the auth hook; nobody outside a request's hook)."""
+    return g.get("caller") or NO_TOKEN
 
 
 def install_auth(app: Flask, settings: Settings, policy: Policy, access: CollectionAccess) -> None:
@@ -53,7 +56,7 @@ def install_auth(app: Flask, settings: Settings, policy: Policy, access: Collect
     @app.before_request
     def authorize() -> Response | None:
         action = classify(request.method, request.path, request.mimetype == "application/geo+json")
-        g.caller = Caller("anonymous")
+        g.caller = NO_TOKEN
         if action.group == "landing":  # never evaluates tokens: always answers
             return None
         try:
@@ -86,8 +89,8 @@ def install_auth(app: Flask, settings: Settings, policy: Policy, access: Collect
 
 def caller_of(principal: Principal | None, policy: Policy) -> Caller:
     if principal is None:
-        return Caller("anonymous")
-    return Caller(principal.sub, principal, policy.is_admin(principal))
+        return NO_TOKEN
+    return Caller(principal.identity, principal, policy.is_admin(principal))
 
 
 def unauthorized(description: str | None) -> Response:

@@ -19,10 +19,12 @@ from landgrid.features.editor import FeatureEditor
 from landgrid.features.errors import InvalidParameter, NotFound
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, Page
+from landgrid.guards import Limits
 from landgrid.web.auth import caller
 from landgrid.web.collections import legend_of
 from landgrid.web.conformance import OGC
 from landgrid.web.http import wants_html
+from landgrid.web.inputs import body_text, json_body
 from landgrid.web.pages import page as html_page
 
 GEOJSON = "application/geo+json"
@@ -67,7 +69,9 @@ def features_conformance(catalog: Catalog) -> list[str]:
     return FEATURES + (TRANSACTIONS if any(p.editable for p in vectors) else [])
 
 
-def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSettings) -> Blueprint:
+def features_blueprint(
+    base: str, catalog: Catalog, db_url: str, fs: FeatureSettings, limits: Limits
+) -> Blueprint:
     """Items, item, queryables and transactions of every vector product in the catalog."""
     bp = Blueprint("features", __name__)
     stores: dict[str, FeatureStore] = {}
@@ -81,7 +85,7 @@ def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSett
             raise NotFound(f"no collection {collection_id!r}")
         store = stores.get(collection_id)
         if store is None or store.product != product:
-            store = stores[collection_id] = FeatureStore(db_url, product, fs)
+            store = stores[collection_id] = FeatureStore(db_url, product, fs, limits)
         return store
 
     @bp.route("/collections/<collection_id>/items", methods=["GET", "POST"])
@@ -90,8 +94,8 @@ def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSett
         url = f"{base}/collections/{collection_id}/items"
         is_filter_post = request.method == "POST" and request.mimetype != GEOJSON
         if request.method == "POST" and not is_filter_post:
-            new_id = FeatureEditor(store).create(
-                _json_body(), request.headers.get("Content-Crs"), caller().identity
+            new_id = FeatureEditor(store, limits).create(
+                json_body(), request.headers.get("Content-Crs"), caller().identity
             )
             return Response(status=201, headers={"Location": f"{url}/{new_id}"})
         html = request.method == "GET" and wants_html(("json", "geojson"), GEOJSON)
@@ -138,12 +142,13 @@ def features_blueprint(base: str, catalog: Catalog, db_url: str, fs: FeatureSett
 
     @bp.route("/collections/<collection_id>/items/<item_id>", methods=["PUT", "PATCH", "DELETE"])
     def edit_item(collection_id: str, item_id: str) -> Any:
-        editor, crs = FeatureEditor(store_of(collection_id)), request.headers.get("Content-Crs")
+        editor = FeatureEditor(store_of(collection_id), limits)
+        crs = request.headers.get("Content-Crs")
         identity = caller().identity
         if request.method == "PUT":
-            editor.replace(item_id, _json_body(), crs, identity)
+            editor.replace(item_id, json_body(), crs, identity)
         elif request.method == "PATCH":
-            editor.update(item_id, _json_body(), crs, identity)
+            editor.update(item_id, json_body(), crs, identity)
         else:
             editor.delete(item_id, identity)
         return Response(status=204)
@@ -195,22 +200,12 @@ def _items_html(
     )
 
 
-def _json_body() -> Any:
-    try:
-        return json.loads(request.get_data() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InvalidParameter(f"the body is not valid JSON: {e}") from e
-
-
 def _body_filter() -> tuple[dict | str, str]:
     """A CQL2 filter sent as the POST body: cql2-json, or cql2-text as plain text."""
     if request.mimetype in CQL2_TEXT_TYPES:
-        return request.get_data(as_text=True), "cql2-text"
+        return body_text(), "cql2-text"
     if request.mimetype in CQL2_JSON_TYPES:
-        try:
-            body = json.loads(request.get_data(as_text=True))
-        except ValueError as e:
-            raise InvalidParameter(f"the body is not JSON: {e}") from e
+        body = json_body(what="filter")
         if isinstance(body, dict) and "filter" in body and "op" not in body:
             body = body["filter"]  # {"filter": {...}, "filter-lang": "cql2-json"}
         if not isinstance(body, dict | bool):

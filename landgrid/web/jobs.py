@@ -23,6 +23,8 @@ from landgrid.web.pages import page
 from landgrid.web.result_views import OutputView, output_views
 from landgrid.web.results import one_output, results_response
 
+MAX_DURATION = 10**12  # seconds (31,000 years): beyond it a float of it would overflow
+
 
 def visible_owners() -> list[str] | None:
     who = caller()
@@ -74,7 +76,8 @@ def job_filter() -> JobFilter:
         start, _, end = interval.partition("/")
         jobs.created_from = _instant(start, "datetime")
         jobs.created_to = _instant(end, "datetime") if "/" in interval else jobs.created_from
-    minimum, maximum = _number("minDuration"), _number("maxDuration")
+    minimum = _number("minDuration", 0, MAX_DURATION)
+    maximum = _number("maxDuration", 0, MAX_DURATION)
     jobs.min_duration = None if minimum is None else float(minimum)
     jobs.max_duration = None if maximum is None else float(maximum)
     if (cursor := request.args.get("cursor")) is not None:

@@ -6,20 +6,20 @@ OGC exception document with the right status; nothing is recorded for an invalid
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from flask import Blueprint, Response, request
 
 from flows.dispatch import Dispatcher
 from landgrid.errors import InvalidParameterValue
+from landgrid.jobs.callbacks import CallbackPolicy
 from landgrid.jobs.documents import status_info
 from landgrid.jobs.model import Job
 from landgrid.jobs.request import parse_execute
 from landgrid.web.auth import caller
 from landgrid.web.conformance import OGC
 from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.inputs import json_body
 from landgrid.web.pages import page
 from landgrid.web.results import results_response
 
@@ -35,6 +35,7 @@ PROCESSES = [
     f"{OGC}/ogcapi-processes-1/1.0/conf/dismiss",
 ]
 WAIT = re.compile(r"^wait=(\d+)$")
+IDEMPOTENCY_KEY = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")
 SUMMARY = (
     "id",
     "title",
@@ -92,6 +93,7 @@ def _limit() -> int:
 def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
     bp = Blueprint("processes", __name__)
     registry, settings = dispatcher.registry, dispatcher.settings
+    callbacks = CallbackPolicy.from_settings(settings)
 
     @bp.get("/processes")
     def processes() -> Response:
@@ -142,22 +144,24 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
     @bp.post("/processes/<process_id>/execution")
     def execute(process_id: str) -> Response:
         description = registry.description(process_id)
-        body = _json_body()
-        execute_request = parse_execute(description, body)
+        body = json_body(empty="{}")
+        execute_request = parse_execute(description, body, callbacks)
         who = caller()
-        # semantic checks: 400, nothing recorded
-        registry.processor(process_id, dispatcher.runner.context(who.identity)).validate(
+        # semantic checks, with what the caller may read: 400, nothing recorded
+        registry.processor(process_id, dispatcher.runner.context(who)).validate(
             execute_request.inputs
         )
         options = description.get("jobControlOptions", [])
         can_sync, can_async = "sync-execute" in options, "async-execute" in options
         asked_async, asked_wait = parse_prefer(request.headers.get("Prefer"))
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not 0 < len(key) <= 255:
-            raise InvalidParameterValue("Idempotency-Key must be 1 to 255 characters")
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise InvalidParameterValue(
+                "Idempotency-Key must be 1 to 255 characters, none a control character"
+            )
         run_async = can_async and (asked_async or not can_sync)
         job, new = dispatcher.record(
-            process_id, execute_request, who.identity, key, "async" if run_async else "sync"
+            process_id, execute_request, who, key, "async" if run_async else "sync"
         )
         headers: dict[str, str] = {}
         if not new:  # a retried POST: the same job, whatever it has become
@@ -179,10 +183,3 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
         return results_response(job, base, settings.results_dir, headers)
 
     return bp
-
-
-def _json_body() -> Any:
-    try:
-        return json.loads(request.get_data() or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidParameterValue(f"the request body is not valid JSON: {exc}") from exc

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from landgrid.db import engine
+from landgrid.features.product import VectorProduct, write_vector_product
 from landgrid.settings import Settings
 from tests.auth.provider import OidcProvider, ProviderError, running_provider
 from tests.browser.conftest import browser, closed_port, page  # noqa: F401 (a real browser)
 
 HERE = Path(__file__).resolve().parent
+EDITABLE = "auth-edit-points"
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +58,25 @@ def auth_settings(settings: Settings, oidc: OidcProvider, auth_port: int) -> Set
 
 
 @pytest.fixture(scope="session")
-def auth_url(stack, auth_settings: Settings) -> Iterator[str]:
+def editable(settings: Settings, database: str) -> str:
+    """An editable point collection (Part 4) for the editor role: its id."""
+    with engine(database).begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS auth_edit_points (id bigint GENERATED ALWAYS AS "
+            "IDENTITY PRIMARY KEY, code integer, geom geometry(Point, 4326) NOT NULL)"
+        )
+    product = VectorProduct(
+        id=EDITABLE,
+        title="Editable points",
+        table="auth_edit_points",
+        editable=True,
+    )
+    write_vector_product(product, settings.data_dir / "vector-products")
+    return EDITABLE
+
+
+@pytest.fixture(scope="session")
+def auth_url(stack, auth_settings: Settings, editable: str) -> Iterator[str]:
     """The web app in oidc mode, on the session stack's services."""
     from landgrid.ops.stack import Stack
 

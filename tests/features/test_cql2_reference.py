@@ -19,13 +19,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import cql2
 import fiona
+import hypothesis
 import numpy as np
 import pytest
 import rasterio
 import rasterio.features
 import requests
 import shapely
+from hypothesis import strategies as st
 from shapely.geometry import mapping, shape
 
 from landgrid.db import engine
@@ -323,3 +326,130 @@ def test_the_2006_sample_is_real(rows):
     codes = np.array([(p["grid_code"], p["grid_code_2006"] or -1) for p, _ in rows.values()])
     same = (codes[:, 0] == codes[:, 1]).mean()
     assert 0.5 < same < 1.0
+
+
+# --- generated filters: hypothesis against the same independent evaluation ---------------
+# SQL's three-valued logic: a comparison with NULL is unknown (None), AND/OR/NOT combine
+# unknowns as SQL does, and only rows whose filter is TRUE are selected.
+NUMBERS = {"grid_code": "int", "clc_code": "int", "area_ha": "float", "grid_code_2006": "int"}
+
+
+def _and(values: list[bool | None]) -> bool | None:
+    return False if False in values else (None if None in values else True)
+
+
+def _or(values: list[bool | None]) -> bool | None:
+    return True if True in values else (None if None in values else False)
+
+
+COMPARE = {
+    "=": lambda a, b: a == b,
+    "<>": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+SPATIAL = {
+    "s_intersects": shapely.intersects,
+    "s_within": shapely.within,
+    "s_disjoint": shapely.disjoint,
+    "s_contains": shapely.contains,
+}
+
+
+def evaluate(node: Any, props: dict, geom: Any) -> Any:
+    """The reference: a CQL2 JSON tree evaluated over one row in plain Python + shapely."""
+    if isinstance(node, bool | int | float | str) or node is None:
+        return node
+    if "property" in node:
+        return props[node["property"]]
+    op, args = node["op"], node["args"]
+    if op == "and":
+        return _and([evaluate(a, props, geom) for a in args])
+    if op == "or":
+        return _or([evaluate(a, props, geom) for a in args])
+    if op == "not":
+        value = evaluate(args[0], props, geom)
+        return None if value is None else not value
+    if op == "isNull":
+        return evaluate(args[0], props, geom) is None
+    if op in SPATIAL:
+        return bool(SPATIAL[op](geom, shapely.box(*args[1]["bbox"])))
+    values = [evaluate(a, props, geom) for a in (args[:1] if op == "in" else args)]
+    if None in values:
+        return None
+    if op in COMPARE:
+        return COMPARE[op](*values)
+    if op == "between":
+        return values[1] <= values[0] <= values[2]
+    if op == "in":
+        return values[0] in args[1]
+    if op == "like":
+        return like(values[1])(values[0])
+    raise AssertionError(op)
+
+
+@st.composite
+def cql2_filters(draw: st.DrawFn, rows: dict[int, Row]) -> dict:
+    """Random CQL2 JSON over the CORINE properties, with literals taken from the data
+    (so that comparisons select something) and boxes inside its extent."""
+    props = [p for p, _ in rows.values()]
+    x0, y0, x1, y1 = shapely.total_bounds([g for _, g in rows.values()])
+
+    def value(name: str) -> Any:
+        seen = draw(st.sampled_from(props))[name]
+        return seen if seen is not None else draw(st.integers(0, 50))
+
+    def leaf() -> dict:
+        kind = draw(st.sampled_from(["compare", "between", "in", "like", "null", "spatial"]))
+        name = draw(st.sampled_from(sorted(NUMBERS)))
+        prop = {"property": name}
+        if kind == "compare":
+            other = draw(st.sampled_from([None, *sorted(NUMBERS)]))
+            right = {"property": other} if other else value(name)
+            return {"op": draw(st.sampled_from(sorted(COMPARE))), "args": [prop, right]}
+        if kind == "between":
+            low, high = sorted([value(name), value(name)])
+            return {"op": "between", "args": [prop, low, high]}
+        if kind == "in":
+            return {
+                "op": "in",
+                "args": [prop, [value(name) for _ in range(draw(st.integers(1, 4)))]],
+            }
+        if kind == "like":
+            label = draw(st.sampled_from(props))["label"]
+            cut = draw(st.integers(0, len(label)))
+            pattern = draw(st.sampled_from(["{}%", "%{}", "%{}%", "{}"])).format(label[:cut])
+            return {"op": "like", "args": [{"property": "label"}, pattern]}
+        if kind == "null":
+            return {"op": "isNull", "args": [prop]}
+        xs = sorted(draw(st.floats(x0, x1)) for _ in range(2))
+        ys = sorted(draw(st.floats(y0, y1)) for _ in range(2))
+        box = {"bbox": [round(xs[0]), round(ys[0]), round(xs[1]) + 1, round(ys[1]) + 1]}
+        return {"op": draw(st.sampled_from(sorted(SPATIAL))), "args": [{"property": "geom"}, box]}
+
+    def tree(depth: int) -> dict:
+        if depth == 0 or draw(st.booleans()):
+            return leaf()
+        op = draw(st.sampled_from(["and", "or", "not"]))
+        if op == "not":
+            return {"op": "not", "args": [tree(depth - 1)]}
+        return {"op": op, "args": [tree(depth - 1) for _ in range(draw(st.integers(2, 3)))]}
+
+    return tree(3)
+
+
+@pytest.mark.parametrize("mode", ["get-text", "post-json"])
+def test_generated_cql2_filters_match_python(clc_url, rows, mode):
+    """A bounded number of random filters in CI (``bench/fuzz.py`` runs many more)."""
+
+    @hypothesis.settings(max_examples=40, deadline=None, database=None)
+    @hypothesis.given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        tree = data.draw(cql2_filters(rows))
+        text = cql2.parse_json(json.dumps(tree)).to_text()
+        expected = {fid for fid, (p, g) in rows.items() if evaluate(tree, p, g) is True}
+        assert served_ids(clc_url, mode, text, tree) == expected, text
+
+    check()

@@ -32,7 +32,7 @@ class OpenApi:
     def document(self) -> dict[str, Any]:
         products = self.catalog.products()
         with self._lock:
-            if self._built is None or self._built[0] is not products:
+            if self._built is None or self._built[0] != products:
                 self._built = (products, self._build(products))
             return self._built[1]
 

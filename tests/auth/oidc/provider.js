@@ -14,7 +14,8 @@ const appUrl = process.env.APP_URL || 'http://127.0.0.1';
 // Who is who: client_credentials clients stand for users (sub = client_id); accounts of the
 // browser login (any name at the dev login form) get the roles of the same name.
 const ROLES = {
-  'user-a': [], 'user-b': [], operator: ['operator'], admin: ['admin'], opaque: [],
+  'user-a': [], 'user-b': [], operator: ['operator'], editor: ['editor'], admin: ['admin'],
+  opaque: [],
 };
 const OPAQUE = new Set(['opaque']);
 
