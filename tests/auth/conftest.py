@@ -17,7 +17,6 @@ from landgrid.db import engine
 from landgrid.features.product import VectorProduct, write_vector_product
 from landgrid.settings import Settings
 from tests.auth.provider import OidcProvider, ProviderError, running_provider
-from tests.browser.conftest import browser, closed_port, page  # noqa: F401 (a real browser)
 
 HERE = Path(__file__).resolve().parent
 EDITABLE = "auth-edit-points"
