@@ -46,6 +46,7 @@ import requests
 import yaml
 from features import build_table, raw_server
 from harness import throwaway_settings, timed_together, wait_http
+from sqlalchemy.engine import make_url
 
 from landgrid.features.product import VectorProduct, write_vector_product
 from landgrid.ops.generator import write_geotiff
@@ -194,7 +195,10 @@ def other_server(workdir: Path, package: str, module: str) -> Path | None:
     python = venv / "bin" / "python"
     if not python.exists():
         print(f"  installing {package} into {venv} ...")
-        uv = [sys.executable, "-m", "uv"] if shutil.which("uv") is None else ["uv"]
+        uv = _uv()
+        if uv is None:
+            print(f"  {package}: skipped (uv not found; scripts/setup.sh installs it)")
+            return None
         try:
             subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
             subprocess.run([*uv, "pip", "install", "-q", "--python", str(python), package,
@@ -204,6 +208,18 @@ def other_server(workdir: Path, package: str, module: str) -> Path | None:
             shutil.rmtree(venv, ignore_errors=True)
             return None
     return python
+
+
+def _uv() -> list[str] | None:
+    """uv as scripts/setup.sh finds it: on PATH, or as a module of this or the base
+    interpreter."""
+    if shutil.which("uv"):
+        return ["uv"]
+    for python in (sys.executable, str(Path(sys.base_prefix) / "bin" / "python3")):
+        probe = subprocess.run([python, "-m", "uv", "--version"], capture_output=True)
+        if probe.returncode == 0:
+            return [python, "-m", "uv"]
+    return None
 
 
 def serve_asgi(stack: Stack, python: Path, app: str, port: int, env: dict[str, str]) -> str:
@@ -347,7 +363,8 @@ def main() -> None:
         mvt["raw ST_AsMVT+HTTP"] = f"http://127.0.0.1:{raw_port}/raw/{{}}"
         if not args.no_others and (python := other_server(args.workdir, "tipg", "tipg")):
             port = free_port()
-            env = {"DATABASE_URL": settings.db_url(), "TIPG_NAME": "tipg"}
+            plain = make_url(settings.db_url()).set(drivername="postgresql")  # asyncpg's form
+            env = {"DATABASE_URL": plain.render_as_string(hide_password=False)}
             base = serve_asgi(stack, python, "tipg.main:app", port, env)
             wait_http(f"{base}/collections", "tipg")
             mvt["tipg"] = f"{base}/collections/public.{TABLE}/tiles/WebMercatorQuad/{{}}"

@@ -77,7 +77,9 @@ def create_app(
         collections_blueprint(base, catalog, access),
         coverage_blueprint(base, catalog, settings.coverage_max_pixels),
         features_blueprint(base, catalog, settings.db_url(), features, limits),
-        tiles_blueprint(base, catalog, access, settings.db_url(), features, settings.cache_max_age),
+        tiles_blueprint(
+            base, catalog, access, settings.db_url(), features, settings.cache_max_age, limits
+        ),
         maps_blueprint(
             base,
             catalog,
@@ -86,6 +88,7 @@ def create_app(
             features,
             settings.coverage_max_pixels,
             settings.cache_max_age,
+            limits,
         ),
         processes_blueprint(base, dispatcher),
         jobs_blueprint(base, dispatcher),

@@ -19,10 +19,11 @@ from landgrid.catalog import Catalog
 from landgrid.coverage import pyramid, reader
 from landgrid.coverage.plan import Grid, Plan
 from landgrid.crs import CRS84, crs_uri
-from landgrid.errors import InvalidParameterValue, NotFound
+from landgrid.errors import InvalidParameterValue
 from landgrid.features.draw import CODE, burn, draw_select
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, translate_db_errors
+from landgrid.guards import LIMITS, Limits
 from landgrid.tiles import matrices, raster
 from landgrid.tiles.mapquery import MapArea, background, map_grid
 from landgrid.tiles.render import MEDIA, Background, Palette, encode
@@ -31,6 +32,7 @@ from landgrid.web.caching import Version, cached, not_modified
 from landgrid.web.conformance import OGC
 from landgrid.web.http import json_response
 from landgrid.web.tiles import (
+    FeatureStores,
     content_query,
     is_public,
     raster_version,
@@ -67,18 +69,10 @@ def maps_blueprint(
     fs: FeatureSettings,
     max_pixels: int,
     max_age: int,
+    limits: Limits = LIMITS,
 ) -> Blueprint:
     bp = Blueprint("maps", __name__)
-    stores: dict[str, FeatureStore] = {}
-
-    def feature_store(collection_id: str) -> FeatureStore:
-        product = catalog.vector(collection_id)
-        if product is None:
-            raise NotFound(f"no collection {collection_id!r}")
-        store = stores.get(collection_id)
-        if store is None or store.product != product:
-            store = stores[collection_id] = FeatureStore(db_url, product, fs)
-        return store
+    feature_store = FeatureStores(catalog, db_url, fs, limits)
 
     def palette_of(store: FeatureStore) -> Palette:
         legend = store.product.legend and catalog.raster(store.product.legend)

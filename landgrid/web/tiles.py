@@ -28,6 +28,7 @@ from landgrid.errors import InvalidParameterValue, NotFound
 from landgrid.features.mvt import layer_description, mvt_select
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, translate_db_errors
+from landgrid.guards import LIMITS, Limits
 from landgrid.raster import cogs
 from landgrid.raster.product import RasterProduct
 from landgrid.tiles import matrices, raster
@@ -139,6 +140,25 @@ def raster_version(product: RasterProduct, store: Path, year: int, public: bool)
     )
 
 
+class FeatureStores:
+    """The store of each feature collection, one per definition (a changed definition,
+    e.g. a new owner or legend, gets a new store)."""
+
+    def __init__(self, catalog: Catalog, db_url: str, fs: FeatureSettings, limits: Limits):
+        self.catalog, self.db_url, self.fs, self.limits = catalog, db_url, fs, limits
+        self._stores: dict[str, FeatureStore] = {}
+
+    def __call__(self, collection_id: str) -> FeatureStore:
+        product = self.catalog.vector(collection_id)
+        if product is None:
+            raise NotFound(f"no collection {collection_id!r}")
+        store = self._stores.get(collection_id)
+        if store is None or store.product != product:
+            store = FeatureStore(self.db_url, product, self.fs, self.limits)
+            self._stores[collection_id] = store
+        return store
+
+
 def vector_tileset_of(
     base: str, store: FeatureStore, tms_id: str, data_type: str, query: dict[str, str]
 ) -> Tileset:
@@ -177,18 +197,10 @@ def tiles_blueprint(
     db_url: str,
     fs: FeatureSettings,
     max_age: int,
+    limits: Limits = LIMITS,
 ) -> Blueprint:
     bp = Blueprint("tiles", __name__)
-    stores: dict[str, FeatureStore] = {}
-
-    def feature_store(collection_id: str) -> FeatureStore:
-        product = catalog.vector(collection_id)
-        if product is None:
-            raise NotFound(f"no collection {collection_id!r}")
-        store = stores.get(collection_id)
-        if store is None or store.product != product:
-            store = stores[collection_id] = FeatureStore(db_url, product, fs)
-        return store
+    feature_store = FeatureStores(catalog, db_url, fs, limits)
 
     def vector_tileset(collection_id: str, tms_id: str) -> tuple[Tileset, FeatureStore]:
         store = feature_store(collection_id)

@@ -121,6 +121,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "void-color": _query("void-color", "Colour outside the CRS's valid area.", STRING),
     "void-transparent": _query("void-transparent", "Outside the CRS's area transparent.", BOOLEAN),
 }
+MAP_PARAMETERS = ("crs", "bbox", "bbox-crs", "subset-crs", "center", "center-crs", "width",
+                  "height", "scale-denominator", "bgcolor", "transparent", "void-color",
+                  "void-transparent")  # fmt: skip
 MAP_FORMATS = {
     "png": MEDIA["png"],
     "jpeg": MEDIA["jpeg"],
@@ -268,99 +271,52 @@ def _ok(description: str, media: Mapping[str, dict[str, Any]]) -> dict[str, Any]
 def _collection_paths(cid: str, raster: bool) -> dict[str, Any]:
     op = cid.replace("-", "_")
     base = f"/collections/{cid}"
-    tms = _params("tileMatrixSetId")
-    cell = _params("tileMatrixSetId", "tileMatrix", "tileRow", "tileCol")
     content = (
         _params("datetime", "subset")
         if raster
         else _params("datetime", "filter", "filter-lang", "filter-crs")
     )
     kind, media = ("coverage", {MEDIA["tif"]: BINARY}) if raster else ("vector", {MVT: BINARY})
-    docs = {JSON: _ref("schemas", "tileSet")}
-    map_params = _params(
-        *(
-            n
-            for n in PARAMETERS
-            if n
-            in (
-                "crs",
-                "bbox",
-                "bbox-crs",
-                "subset-crs",
-                "center",
-                "center-crs",
-                "width",
-                "height",
-                "scale-denominator",
-                "bgcolor",
-                "transparent",
-                "void-color",
-                "void-transparent",
-            )
-        )
-    )
+    map_params = _params(*MAP_PARAMETERS)
     pictures = {m: BINARY for m in MAP_FORMATS.values()}
-    tile_ok = _ok(f"The tile ({kind} data).", media)
-    paths = {
-        f"{base}/tiles": _get(
-            f"{op}_tilesets",
-            f"{cid}: {kind} tilesets",
-            _ok("Tilesets, one per tile matrix set.", {JSON: _ref("schemas", "tileSets")}),
-            [_f("json"), *content],
-        ),
-        f"{base}/tiles/{{tileMatrixSetId}}": _get(
-            f"{op}_tileset",
-            f"{cid}: a {kind} tileset",
-            _ok(
-                "Tileset metadata, or TileJSON (WebMercatorQuad).",
-                {**docs, TILEJSON: {"type": "object"}},
-            ),
-            [*tms, _f("json", "tilejson"), *content],
-        ),
-        f"{base}/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": _get(
-            f"{op}_tile",
-            f"{cid}: a {kind} tile",
-            tile_ok,
-            [*cell, _f("tif" if raster else "mvt"), *content],
-        ),
-        f"{base}/map": _get(
-            f"{op}_map",
-            f"{cid}: a map in the legend's colours",
-            _ok("The map.", pictures),
-            [_f(*MAP_FORMATS), *map_params, *content],
-        ),
-        f"{base}/map/tiles": _get(
-            f"{op}_map_tilesets",
-            f"{cid}: map tilesets",
-            _ok("Map tilesets.", {JSON: _ref("schemas", "tileSets")}),
-            [_f("json"), *content],
-        ),
-        f"{base}/map/tiles/{{tileMatrixSetId}}": _get(
-            f"{op}_map_tileset",
-            f"{cid}: a map tileset",
-            _ok(
-                "Tileset metadata, or TileJSON (WebMercatorQuad).",
-                {**docs, TILEJSON: {"type": "object"}},
-            ),
-            [*tms, _f("json", "tilejson"), *content],
-        ),
-        f"{base}/map/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": _get(
-            f"{op}_map_tile",
-            f"{cid}: a map tile",
-            _ok("The map tile.", pictures),
-            [
-                *cell,
-                _f(*MAP_FORMATS),
-                *_params("bgcolor", "transparent", "void-color", "void-transparent"),
-                *content,
-            ],
-        ),
-    }
-    if not raster:  # an empty vector tile
-        paths[f"{base}/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"]["get"][
-            "responses"
-        ]["204"] = {"description": "No feature in this tile."}
-    return paths
+    background = _params("bgcolor", "transparent", "void-color", "void-transparent")
+    return {
+        **_tileset_paths(f"{base}/tiles", op, f"{cid}: {kind}",
+                         _ok(f"The tile ({kind} data).", media),
+                         [_f("tif" if raster else "mvt"), *content], content, empty=not raster),
+        f"{base}/map": _get(f"{op}_map", f"{cid}: a map in the legend's colours",
+                            _ok("The map.", pictures), [_f(*MAP_FORMATS), *map_params, *content]),
+        **_tileset_paths(f"{base}/map/tiles", f"{op}_map", f"{cid}: map",
+                         _ok("The map tile.", pictures),
+                         [_f(*MAP_FORMATS), *background, *content], content),
+    }  # fmt: skip
+
+
+def _tileset_paths(
+    prefix: str,
+    op: str,
+    what: str,
+    tile_ok: dict[str, Any],
+    tile_params: list,
+    content: list,
+    empty: bool = False,
+) -> dict[str, Any]:
+    """A tilesets list, its tilesets (one per tile matrix set) and their tiles."""
+    docs = {JSON: _ref("schemas", "tileSet"), TILEJSON: {"type": "object"}}
+    cell = _params("tileMatrixSetId", "tileMatrix", "tileRow", "tileCol")
+    tile = _get(f"{op}_tile", f"{what} tile", tile_ok, [*cell, *tile_params])
+    if empty:
+        tile["get"]["responses"]["204"] = {"description": "No feature in this tile."}
+    return {
+        prefix: _get(f"{op}_tilesets", f"{what} tilesets",
+                     _ok("Tilesets, one per tile matrix set.", {JSON: _ref("schemas", "tileSets")}),
+                     [_f("json"), *content]),
+        f"{prefix}/{{tileMatrixSetId}}": _get(
+            f"{op}_tileset", f"{what} tileset",
+            _ok("Tileset metadata, or TileJSON (WebMercatorQuad).", docs),
+            [*_params("tileMatrixSetId"), _f("json", "tilejson"), *content]),
+        f"{prefix}/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": tile,
+    }  # fmt: skip
 
 
 def fragment(products: Products) -> dict[str, Any]:
