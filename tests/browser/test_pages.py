@@ -453,7 +453,7 @@ def test_api_documentation_is_swagger_ui(page: Page, demo: Demo) -> None:
 def test_viewer_screenshot(browser, demo: Demo, tmp_path) -> None:
     """The README's picture: two years of the demo product swiped, the class under the
     cursor named. Written to docs/ with LANDGRID_UPDATE_SCREENSHOT=1."""
-    context = browser.new_context(viewport={"width": 1200, "height": 760})
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
     page = context.new_page()
     open_page(page, f"{demo.base}/collections/{RASTER}?f=html{demo.hash()}")
     page.check("#compare")
@@ -462,8 +462,11 @@ def test_viewer_screenshot(browser, demo: Demo, tmp_path) -> None:
     box = page.locator("#map").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.45)
     expect(page.locator("#probe [data-code]")).to_have_count(2)
+    expect(page.locator(".swipe-label.left")).to_have_text("2018")
     page.locator(".map-layout").scroll_into_view_if_needed()
-    shot = page.locator(".map-layout").screenshot(path=str(tmp_path / "viewer.png"))
+    layout, box = page.locator(".map-layout").bounding_box(), page.locator("#map").bounding_box()
+    clip = {"x": layout["x"], "y": layout["y"], "width": layout["width"], "height": box["height"]}
+    shot = page.screenshot(path=str(tmp_path / "viewer.png"), clip=clip)
     assert shot[:8] == b"\x89PNG\r\n\x1a\n"
     if os.environ.get("LANDGRID_UPDATE_SCREENSHOT"):
         SCREENSHOT.parent.mkdir(exist_ok=True)

@@ -52,7 +52,18 @@ function rasterViewer() {
   const other = productLayer(doc, yearB?.value ?? yearSelect.value, 'ol-layer year-compare');
   other.setVisible(false);
   other.on('prerender', clip);
-  other.on('postrender', (event) => event.context.restore());
+  other.on('postrender', (event) => {
+    event.context.restore();
+    line(event);
+  });
+  const labels = [h('span', { class: 'swipe-label left' }), h('span', { class: 'swipe-label right' })];
+  target.append(...labels);
+  const label = () => {
+    labels[0].textContent = yearB?.value ?? '';
+    labels[1].textContent = yearSelect.value;
+    for (const l of labels) l.hidden = !compare?.checked;
+  };
+  label();
   map.addLayer(main);
   map.addLayer(other);
 
@@ -67,17 +78,39 @@ function rasterViewer() {
     event.context.clip();
   }
 
+  /** The swipe line, so that the eye sees where one year ends. */
+  function line(event) {
+    const [width, height] = map.getSize();
+    const x = (width * Number(swipe.value)) / 100;
+    const [top, bottom] = [getRenderPixel(event, [x, 0]), getRenderPixel(event, [x, height])];
+    const context = event.context;
+    context.save();
+    context.beginPath();
+    context.moveTo(top[0], top[1]);
+    context.lineTo(bottom[0], bottom[1]);
+    context.lineWidth = 3;
+    context.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+    context.stroke();
+    context.lineWidth = 1;
+    context.strokeStyle = 'rgba(0, 0, 0, 0.7)';
+    context.stroke();
+    context.restore();
+  }
+
   yearSelect.addEventListener('change', () => {
     showYear(main, yearSelect.value);
+    label();
     lastProbe = null;
   });
   compare?.addEventListener('change', () => {
     other.setVisible(compare.checked);
     swipe.disabled = !compare.checked;
+    label();
     lastProbe = null;
   });
   yearB?.addEventListener('change', () => {
     showYear(other, yearB.value);
+    label();
     lastProbe = null;
   });
   swipe?.addEventListener('input', () => map.render());
