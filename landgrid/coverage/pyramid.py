@@ -32,7 +32,7 @@ from landgrid.raster.product import RasterProduct
 
 BLOCK = 1 << 18  # output pixels resampled at a time (index arrays: ~24 bytes a pixel)
 LATTICE = 16  # output pixels between exactly transformed points
-TOLERANCE = 0.01  # largest interpolation error allowed, in pixels of the level read
+TOLERANCE = 0.125  # largest interpolation error, in pixels of the level read (GDAL warp default)
 _local = threading.local()
 
 

@@ -54,7 +54,8 @@ def mvt_select(
         column = info.table.c[name]
         kind = info.columns[name].kind
         columns.append((column if kind in NATIVE else sa.cast(column, sa.Text)).label(name))
-    conditions = [bbox_condition(info, search, crs_info(CRS84)), *where(info, req)]
+    # boxes overlapping is enough: ST_AsMVTGeom clips, and drops what ends up empty
+    conditions = [bbox_condition(info, search, crs_info(CRS84), exact=False), *where(info, req)]
     rows = sa.select(*columns).select_from(info.table).where(*conditions).subquery("tile")
     layer = sa.func.ST_AsMVT(
         sa.literal_column("tile.*"),

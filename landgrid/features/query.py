@@ -34,11 +34,12 @@ def where(info: TableInfo, req: ItemsRequest) -> list[Expr]:
     return conditions
 
 
-def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo) -> Expr:
+def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo, exact: bool = True) -> Expr:
     """Intersection with a box; a geographic box with west > east crosses the antimeridian.
 
     Boxes are clipped to the storage CRS's area of use and densified before being projected,
-    so that a world box still maps to a sensible polygon in e.g. EPSG:3035.
+    so that a world box still maps to a sensible polygon in e.g. EPSG:3035. ``exact=False``:
+    bounding boxes overlap (``&&``, index only), for callers that clip afterwards (tiles).
     """
     x1, y1, x2, y2 = bbox
     boxes = [(x1, y1, x2, y2)] if x1 <= x2 else [(x1, y1, 180.0, y2), (-180.0, y1, x2, y2)]
@@ -54,7 +55,7 @@ def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo) -> Expr:
         if crs.srid != info.srid:
             step = max(box[2] - box[0], box[3] - box[1]) / 32 or 1.0
             geom = sa.func.ST_Transform(sa.func.ST_Segmentize(geom, step), info.srid)
-        parts.append(sa.func.ST_Intersects(info.geom, geom))
+        parts.append(sa.func.ST_Intersects(info.geom, geom) if exact else info.geom.op("&&")(geom))
     return sa.or_(*parts) if parts else sa.false()
 
 

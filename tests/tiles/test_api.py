@@ -164,6 +164,14 @@ def test_map_tile_shows_legend_colours_and_the_asked_year(client: FlaskClient, c
     seen = {tuple(p[:3]) for p in years[2012].reshape(-1, 4) if p[3] == 255}
     assert seen and seen <= colours
     assert not np.array_equal(years[2006], years[2012])  # land cover changed in between
+    for f, media in (("jpeg", "image/jpeg"), ("webp", "image/webp")):
+        r = client.get(f"{C}/map/tiles/WebMercatorQuad/{tile}?f={f}&datetime=2012")
+        assert r.status_code == 200 and r.mimetype == media
+        opaque = years[2012][..., 3] == 255
+        drawn = rgba(r.data)[..., :3][opaque].astype(int)
+        assert np.abs(drawn - years[2012][..., :3][opaque]).mean() < (
+            16 if f == "jpeg" else 1
+        )  # JPEG is lossy
 
 
 def test_zoom_zero_reads_an_overview(client: FlaskClient, corine_settings: Settings, monkeypatch):
