@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     public_url: str | None = None
     prefect_port: int = 4200
     prefect_api_url: str | None = None
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description="the Prefect UI as operators reach it (job pages link their runs); "
+        "unset = the API's server without /api",
+    )
     work_pool: str = "landgrid"
     web_workers: int = 2
     web_threads: int = 4
@@ -101,6 +106,13 @@ class Settings(BaseSettings):
         description="seconds clients and caches may reuse tiles, maps and tileset documents "
         "without asking again (they revalidate with ETag afterwards)",
     )
+    basemap_url: str | None = Field(
+        default=None,
+        description="XYZ tile URL template ({z}/{x}/{y}) of a basemap drawn under the products "
+        "on the pages' maps, e.g. an internal tile server; unset = none (the products are the "
+        "map, and pages request nothing from another origin)",
+    )
+    basemap_attribution: str = Field(default="", description="credit shown on maps with it")
     aoi_max_km2: float = Field(
         default=2500,
         gt=0,
@@ -157,6 +169,10 @@ class Settings(BaseSettings):
     @property
     def prefect_api(self) -> str:
         return self.prefect_api_url or f"http://127.0.0.1:{self.prefect_port}/api"
+
+    @property
+    def prefect_ui(self) -> str:
+        return (self.prefect_ui_url or self.prefect_api.removesuffix("/api")).rstrip("/")
 
     @property
     def embedded_db(self) -> bool:

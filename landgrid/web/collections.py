@@ -107,6 +107,16 @@ def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
     }
 
 
+def legend_of(catalog: Catalog, collection_id: str) -> list[dict[str, Any]] | None:
+    """The classes that colour a product on its page: a raster's own legend, or for a
+    vector product the legend of the raster its ``code`` property comes from."""
+    raster = catalog.raster(collection_id)
+    if raster is None:
+        vector = catalog.vector(collection_id)
+        raster = catalog.raster(vector.legend) if vector and vector.legend else None
+    return [c.model_dump() for c in raster.legend] if raster else None
+
+
 def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess) -> Blueprint:
     bp = Blueprint("collections", __name__)
 
@@ -144,9 +154,15 @@ def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess)
         if doc is None:
             raise NotFound(f"no collection {collection_id!r}")
         if html:
-            raster = catalog.raster(collection_id)
-            legend = raster.legend if raster else None
-            return page("collection.html", base=base, title=doc["title"], doc=doc, legend=legend)
+            return page(
+                "collection.html",
+                base=base,
+                title=doc["title"],
+                doc=doc,
+                legend=legend_of(catalog, collection_id),
+                years=[int(v[:4]) for v in doc["extent"].get("temporal", {}).get("values", [])],
+                filter=request.args.get("filter"),
+            )
         return json_response(doc)
 
     @bp.get("/collections/<path:collection_id>/schema")

@@ -21,6 +21,7 @@ from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, Page
 from landgrid.guards import Limits
 from landgrid.web.auth import caller
+from landgrid.web.collections import legend_of
 from landgrid.web.conformance import OGC
 from landgrid.web.http import check_params, wants_html
 from landgrid.web.inputs import body_text, json_body
@@ -121,7 +122,7 @@ def features_blueprint(
                 "filter-lang": "cql2-json",
             }
         if html:
-            return _items_html(store, page, url, kept)
+            return _items_html(store, page, url, kept, legend_of(catalog, collection_id))
         return _collection_response(page, url, kept)
 
     @bp.route("/collections/<collection_id>/items/<item_id>", methods=["GET"])
@@ -139,6 +140,7 @@ def features_blueprint(
                 feature=json.loads(text),
                 collection_href=collection,
                 collection_title=store.product.title,
+                legend=legend_of(catalog, collection_id),
             )
         href = f"{collection}/items/{item_id}"
         links = [
@@ -182,8 +184,10 @@ def features_blueprint(
     return bp
 
 
-def _items_html(store: FeatureStore, page: Page, url: str, args: dict[str, str]) -> Response:
-    """A page of items as a table, paged by the same keyset cursors as the JSON."""
+def _items_html(
+    store: FeatureStore, page: Page, url: str, args: dict[str, str], legend: list | None
+) -> Response:
+    """A page of items as a map and a table, paged by the same keyset cursors as the JSON."""
     html = {**args, "f": "html"}
     links = [
         {"rel": rel, "href": f"{url}?{urlencode(html | {'cursor': token})}"}
@@ -200,6 +204,9 @@ def _items_html(store: FeatureStore, page: Page, url: str, args: dict[str, str])
         columns=columns,
         links=links,
         items_href=url,
+        json_href=f"{url}?{urlencode(args | _cursor(request.args))}",
+        args=args,
+        legend=legend,
         collection_href=url.rsplit("/", 1)[0],
         collection_title=store.product.title,
     )

@@ -40,6 +40,7 @@ from landgrid.web.tiles import (
     wants,
     year_headers,
 )
+from landgrid.web.tiles_page import tiles_page
 
 MAPS = f"{OGC}/ogcapi-maps-1/1.0/conf"
 MAP_ARGS = {
@@ -160,11 +161,14 @@ def maps_blueprint(
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/map/tiles"
         body = tilesets_list(href, sets, content_query())
-        return document(body, collection_id)
+        html = tiles_page(base, catalog, collection_id, body, "map tilesets")
+        return html or document(body, collection_id)
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>")
     def map_tileset(collection_id: str, tms_id: str) -> Response:
         ts = tileset_of(collection_id, tms_id)
+        if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} map tiles"):
+            return html
         if request.args.get("f") == "tilejson":
             if tms_id != "WebMercatorQuad":
                 raise InvalidParameterValue("f: TileJSON describes WebMercatorQuad tilesets only")

@@ -37,6 +37,7 @@ from landgrid.tiles.tilesets import MVT, REL, TILEJSON, Tileset, matrix_sets_lis
 from landgrid.web.caching import Version, cached, not_modified
 from landgrid.web.conformance import OGC
 from landgrid.web.http import JSON, json_response
+from landgrid.web.tiles_page import tiles_page
 
 TILES = f"{OGC}/ogcapi-tiles-1/1.0/conf"
 CONTENT_ARGS = ("datetime", "subset", "filter", "filter-lang", "filter-crs")
@@ -236,11 +237,15 @@ def tiles_blueprint(
     def tilesets(collection_id: str) -> Response:
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/tiles"
-        return document(tilesets_list(href, sets, content_query()), collection_id)
+        body = tilesets_list(href, sets, content_query())
+        html = tiles_page(base, catalog, collection_id, body, "data tilesets")
+        return html or document(body, collection_id)
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>")
     def tileset(collection_id: str, tms_id: str) -> Response:
         ts = tileset_of(collection_id, tms_id)
+        if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} tiles"):
+            return html
         if wants({"json": JSON, "tilejson": TILEJSON}, "json") == "tilejson":
             if tms_id != "WebMercatorQuad":
                 raise InvalidParameterValue("f: TileJSON describes WebMercatorQuad tilesets only")

@@ -57,12 +57,12 @@ def test_html_pages_follow_the_same_cursors(features_url, http):
         assert "offset=" not in r.text
         ids += re.findall(r'href="[^"]*/items/(\d+)[?"]', r.text)
         pages.append(r.text)
-        nxt = re.findall(r'<a rel="next" href="([^"]+)">Next</a>', r.text)
+        nxt = re.findall(r'<a rel="next" href="([^"]+)">Next page</a>', r.text)
         if not nxt:
             break
         r = http.get(html_unescape(nxt[0]), timeout=30)
     assert len(pages) == 3 and len(ids) == len(set(ids)) == 243
-    assert ">Prev</a>" not in pages[0] and ">Prev</a>" in pages[1]
+    assert ">Previous page</a>" not in pages[0] and ">Previous page</a>" in pages[1]
     json_ids = [
         str(f["id"])
         for f in http.get(url, params={"limit": 100, "sortby": "-pop_max"}, timeout=30).json()[

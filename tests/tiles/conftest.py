@@ -16,7 +16,6 @@ from landgrid.raster.product import RasterProduct, load_products
 from landgrid.raster.store import create_store, ingest_year
 from landgrid.settings import PROJECT_ROOT, Settings
 from landgrid.web.app import create_app
-from tests.browser.conftest import browser, closed_port, dist, page, serve  # noqa: F401
 from tests.features.conftest import cql2_products, ogc_data, serve_registered  # noqa: F401
 
 SOURCES = {2006: "ls100_06.tif", 2012: "ls100_12.tif"}
