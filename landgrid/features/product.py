@@ -13,8 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
+from landgrid.catalogue.metadata import ProductMetadata
 from landgrid.errors import LandgridError
 from landgrid.features.crs import CRS84, SUPPORTED, crs_uri
 
@@ -25,15 +26,14 @@ class VectorProductError(LandgridError, ValueError):
     """A vector product definition is unreadable or invalid."""
 
 
-class VectorProduct(BaseModel):
-    """One feature collection: a PostGIS table and its metadata."""
+class VectorProduct(ProductMetadata):
+    """One feature collection: a PostGIS table and its metadata (``ProductMetadata``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str
     description: str = ""
-    keywords: list[str] = Field(default_factory=list)
     table: str = Field(pattern=IDENTIFIER)
     db_schema: str = Field(default="public", pattern=IDENTIFIER, alias="schema")
     id_column: str = Field(default="id", pattern=IDENTIFIER)
