@@ -53,6 +53,12 @@ class VectorProduct(ProductMetadata):
         max_length=4,
         description="extent in CRS84 (metadata only)",
     )
+    interval: list[str | None] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="first and last time of the time column, RFC 3339 (metadata only)",
+    )
 
     @field_validator("storage_crs")
     @classmethod

@@ -131,7 +131,12 @@ def load_vector(
 ) -> None:
     """Load SOURCE (GeoPackage, Shapefile, GeoJSON...) and serve it as a collection."""
     from landgrid.db import engine
-    from landgrid.features.loader import ensure_unaccent, load_layer, product_definition
+    from landgrid.features.loader import (
+        ensure_unaccent,
+        load_layer,
+        product_definition,
+        time_interval,
+    )
     from landgrid.features.product import write_vector_product
 
     settings = Settings()
@@ -140,6 +145,7 @@ def load_vector(
     with progress_bar(f"load {source.name} into {table}", console) as progress:
         result = load_layer(db, source, table, layer=layer, progress=progress)
     ensure_unaccent(db)
+    interval = time_interval(db, table, time_column, time_end_column) if time_column else None
     product = product_definition(
         result,
         product_id,
@@ -148,6 +154,7 @@ def load_vector(
         time_column=time_column,
         time_end_column=time_end_column,
         editable=editable,
+        interval=interval,
     )
     path = write_vector_product(product, settings.data_dir / "vector-products")
     say(

@@ -20,12 +20,14 @@ from landgrid.errors import NotFound
 from landgrid.features.product import VectorProduct
 from landgrid.raster.product import RasterProduct
 from landgrid.web.auth import caller
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import HTML, JSON, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+CATALOGUE = "catalogue"  # the id of the OGC API - Records collection of every product
 
 
 def _self_links(href: str) -> list[dict[str, str]]:
@@ -36,14 +38,40 @@ def _self_links(href: str) -> list[dict[str, str]]:
 
 
 def _about(product: RasterProduct | VectorProduct, href: str) -> dict[str, Any]:
-    """What every collection document starts with."""
-    return {
+    """What every collection document starts with: its identity, its catalogue metadata
+    (licence, providers, themes) and the links to its licence and its catalogue record."""
+    base = href.rsplit("/collections/", 1)[0]
+    doc: dict[str, Any] = {
         "id": product.id,
         "title": product.title,
         "description": product.description,
         "keywords": product.keywords,
-        "links": _self_links(href),
+        "links": [*_self_links(href), *metadata_links(base, product)],
     }
+    if product.license:
+        doc["license"] = product.license.id
+    if product.providers:
+        doc["providers"] = [p.model_dump(exclude_none=True) for p in product.providers]
+    if product.themes:
+        doc["themes"] = [t.model_dump(exclude_none=True) for t in product.themes]
+    return doc
+
+
+def metadata_links(base: str, product: RasterProduct | VectorProduct) -> list[dict[str, str]]:
+    """``rel=license`` to the licence text, ``rel=describedby`` to the catalogue record."""
+    links = []
+    if product.license:
+        title = product.license.title or product.license.id
+        links.append({"href": product.license.url, "rel": "license", "type": HTML, "title": title})
+    links.append(
+        {
+            "href": f"{base}/collections/{CATALOGUE}/items/{product.id}",
+            "rel": "describedby",
+            "type": GEOJSON,
+            "title": "the catalogue record (OGC API - Records)",
+        }
+    )
+    return links
 
 
 def raster_collection(base: str, product: RasterProduct, years: list[int]) -> dict[str, Any]:
@@ -52,7 +80,7 @@ def raster_collection(base: str, product: RasterProduct, years: list[int]) -> di
     if years:
         temporal = {
             "interval": [[f"{years[0]}-01-01T00:00:00Z", f"{years[-1]}-12-31T23:59:59Z"]],
-            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            "trs": GREGORIAN,
             "default": f"{years[-1]}-01-01T00:00:00Z",
             "values": [f"{year}-01-01T00:00:00Z" for year in years],
         }
@@ -86,6 +114,10 @@ def raster_collection(base: str, product: RasterProduct, years: list[int]) -> di
 def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
     href = f"{base}/collections/{product.id}"
     doc = _about(product, href)
+    temporal = {}
+    if product.time_column:  # the loaded interval, else open (still a time-enabled collection)
+        interval = product.interval or [None, None]
+        temporal = {"temporal": {"interval": [interval], "trs": GREGORIAN}}
     return doc | {
         "links": [
             *doc["links"],
@@ -98,7 +130,7 @@ def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
                 "title": "queryables",
             },
         ],
-        "extent": {"spatial": {"bbox": [product.bbox], "crs": CRS84_URI}},
+        "extent": {"spatial": {"bbox": [product.bbox], "crs": CRS84_URI}, **temporal},
         "itemType": "feature",
         "crs": list(dict.fromkeys([*product.crs, product.storage_crs])),
         "storageCrs": product.storage_crs,
