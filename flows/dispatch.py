@@ -149,4 +149,5 @@ class Dispatcher:
             results=None,
             finished=job.finished or now(),
         )
+        self.runner.catalogue.withdraw(job.id)
         shutil.rmtree(self.settings.results_dir / job.id, ignore_errors=True)

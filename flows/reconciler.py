@@ -75,6 +75,7 @@ class Reconciler:
             try:
                 self.reconcile()
                 self.notify()
+                self.dispatcher.runner.catalogue.refresh_results()  # records missed
             except PREFECT_DOWN as exc:
                 LOGGER.warning("Prefect unreachable: %s", exc)
             except SQLAlchemyError as exc:  # the database restarting: try again next pass

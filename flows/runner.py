@@ -11,6 +11,7 @@ from typing import Any
 
 from flows.tiles import tile_runner
 from landgrid.catalog import Catalog
+from landgrid.catalogue.refresh import Catalogue
 from landgrid.errors import ApiError
 from landgrid.features.settings import FeatureSettings
 from landgrid.jobs.model import Job
@@ -41,6 +42,7 @@ class JobRunner:
         self.registry = registry or ProcessRegistry(settings.pygeoapi_config)
         self.catalog = catalog or Catalog(settings)
         self.features = features or FeatureSettings()
+        self.catalogue = Catalogue(settings, self.catalog, self.features)
 
     def context(self, owner: str = "anonymous", job_id: str | None = None) -> ProcessContext:
         """What a process of ``owner``'s job may use (``job_id``: its results folder)."""
@@ -74,7 +76,10 @@ class JobRunner:
         processor.set_job_id(job.id)
         outputs = processor.run(job.inputs)
         results = {"outputs": self.serialise(outputs)}
-        return self.store.finish(job.id, "successful", "completed", results)
+        finished = self.store.finish(job.id, "successful", "completed", results)
+        if finished is not None:
+            self.catalogue.publish(finished)  # its catalogue record, at once
+        return finished
 
     def serialise(self, outputs: dict[str, Any]) -> dict[str, Any]:
         stored = {}

@@ -60,6 +60,7 @@ class ItemsRequest:
     skip_geometry: bool = False
     count: bool = False
     offset: int = 0  # pygeoapi's HTML pages only; the API pages by cursor
+    conditions: list[Any] = field(default_factory=list)  # more WHERE terms (the catalogue's)
 
 
 def supported_crs(info: TableInfo) -> list[str]:

@@ -21,6 +21,7 @@ from landgrid.web.auth import install_auth
 from landgrid.web.collections import collections_blueprint
 from landgrid.web.conformance import conformance_blueprint
 from landgrid.web.coverages import coverage_blueprint, coverages_conformance
+from landgrid.web.downloads import downloads_blueprint
 from landgrid.web.errors import install_error_boundary
 from landgrid.web.features import features_blueprint, features_conformance
 from landgrid.web.health import health_blueprint
@@ -28,6 +29,8 @@ from landgrid.web.jobs import jobs_blueprint
 from landgrid.web.landing import landing_blueprint
 from landgrid.web.openapi import OpenApi
 from landgrid.web.processes import processes_blueprint, processes_conformance
+from landgrid.web.records import catalogue_collection, records_blueprint, records_conformance
+from landgrid.web.stac import stac_blueprint
 from processes.registry import load_config
 
 
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
     catalog = Catalog(settings)
     access = CollectionAccess(policy, catalog, open_mode=settings.auth_mode == "open")
     dispatcher = Dispatcher(JobRunner(settings, catalog=catalog, features=features))
+    catalogue = dispatcher.runner.catalogue  # the one that also records published results
     metadata = load_config(settings.pygeoapi_config).get("metadata", {}).get("identification", {})
     base = settings.url
 
@@ -57,9 +61,13 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
                 lambda: features_conformance(catalog),
                 lambda: coverages_conformance(catalog),
                 lambda: processes_conformance(dispatcher),
+                records_conformance,
             ],
         ),
-        collections_blueprint(base, catalog, access),
+        records_blueprint(base, catalog, catalogue, access),
+        stac_blueprint(base, catalog, catalogue, access),
+        downloads_blueprint(catalog, catalogue, access),
+        collections_blueprint(base, catalog, access, [lambda: catalogue_collection(base)]),
         coverage_blueprint(base, catalog, settings.coverage_max_pixels),
         features_blueprint(base, catalog, settings.db_url(), features),
         processes_blueprint(base, dispatcher),

@@ -8,6 +8,7 @@ products feature collections (``itemType: feature``, which OWSLib needs).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, Response
@@ -137,7 +138,13 @@ def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
     }
 
 
-def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess) -> Blueprint:
+def collections_blueprint(
+    base: str,
+    catalog: Catalog,
+    access: CollectionAccess,
+    listed: Sequence[Callable[[], dict[str, Any]]] = (),
+) -> Blueprint:
+    """``listed``: documents of collections served by other blueprints (the catalogue)."""
     bp = Blueprint("collections", __name__)
 
     def describe_one(collection_id: str) -> dict[str, Any] | None:
@@ -155,6 +162,7 @@ def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess)
         products = catalog.products()
         ids = access.readable_ids(caller(), [*products.raster, *products.vector])
         docs = [doc for cid in ids if (doc := describe_one(cid)) is not None]
+        docs += [describe() for describe in listed]
         body = {"links": _self_links(f"{base}/collections"), "collections": docs}
         if html:
             return page("collections.html", base=base, title="Collections", doc=body)
