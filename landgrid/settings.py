@@ -66,6 +66,22 @@ class Settings(BaseSettings):
         description="most pixels (width x height x years) one coverage response may hold; "
         "bigger areas go through the 'extract' process",
     )
+    cors_origins: str = Field(
+        default="*",
+        description="origins whose pages may read our answers (no credentials): * for any, "
+        "or a comma-separated list, or empty for none",
+    )
+    cors_credentials_origins: str = Field(
+        default="",
+        description="comma-separated origins whose pages may also send credentials (cookies, "
+        "Authorization) and read the answers",
+    )
+    cache_max_age: int = Field(
+        default=600,
+        ge=0,
+        description="seconds clients and caches may reuse tiles, maps and tileset documents "
+        "without asking again (they revalidate with ETag afterwards)",
+    )
     aoi_max_km2: float = Field(
         default=2500,
         gt=0,

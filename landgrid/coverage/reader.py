@@ -16,7 +16,6 @@ exist for one block at a time: memory stays ~1 byte per output pixel plus one bl
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import netCDF4
@@ -24,9 +23,8 @@ import numpy as np
 from pyproj import Transformer
 
 from landgrid.coverage.plan import Plan
-from landgrid.raster.store import VARIABLE
+from landgrid.raster.layout import LOCK, VARIABLE, years_of
 
-LOCK = threading.Lock()
 BLOCK = 1 << 18  # output pixels resampled at a time
 # HDF5's decompressed-chunk cache per open store (netCDF-C's default is 64 MB): 16 MB holds
 # 64 chunks of 512 x 512, a 8192 px wide band of chunks twice over, which is what row-block
@@ -49,19 +47,21 @@ def _dataset(path: Path) -> tuple[netCDF4.Dataset, list[int]]:
     ds = netCDF4.Dataset(path)
     ds.set_auto_maskandscale(False)
     ds[VARIABLE].set_var_chunk_cache(size=CHUNK_CACHE)
-    time = ds["time"]
-    years = []
-    if time.size:
-        dates = netCDF4.num2date(time[:], time.units, time.calendar)
-        years = [int(d.year) for d in np.atleast_1d(dates)]
+    years = years_of(ds)
     _OPEN[path] = (key, ds, years)
     return ds, years
 
 
 def years(path: Path) -> list[int]:
-    """Years in the store, in time order (cached with the open dataset)."""
+    """Years in the store, in time order (cached with the open dataset; a cached answer
+    takes no lock, so tiles never wait behind another thread's netCDF read)."""
+    path = Path(path)
+    st = os.stat(path)
+    cached = _OPEN.get(path)
+    if cached and cached[0] == (os.getpid(), st.st_ino, st.st_mtime_ns, st.st_size):
+        return list(cached[2])
     with LOCK:
-        return list(_dataset(Path(path))[1])
+        return list(_dataset(path)[1])
 
 
 def read(path: Path, plan: Plan) -> np.ndarray:

@@ -108,6 +108,28 @@ def ingest(product_id: str, year: int, source: str) -> None:
     say(f"{product.id} {year}: ingested from {source} into {store} ({report.seconds:.1f} s)")
 
 
+@main.command("build-cogs")
+@click.argument("product_ids", nargs=-1)
+def build_cogs_command(product_ids: tuple[str, ...]) -> None:
+    """Bring the per-year COGs (tiles, maps, downloads) of PRODUCT_IDS up to date.
+
+    Without ids, every raster product with a store. Only missing or stale COGs are built
+    (ingestion keeps them current; this is for stores made before, or after a crash).
+    """
+    from landgrid.catalog import Catalog
+    from landgrid.raster.cogs import build_cogs
+
+    catalog = Catalog(Settings())
+    rasters = catalog.products().raster
+    unknown = sorted(set(product_ids) - set(rasters))
+    if unknown:
+        raise click.BadParameter(f"no raster store for {unknown}; known: {', '.join(rasters)}")
+    for pid in product_ids or rasters:
+        with progress_bar(f"COGs of {pid}", console) as progress:
+            built = build_cogs(rasters[pid], catalog.store(pid), progress=progress)
+        say(f"{pid}: {len(built)} COG(s) built, the others were current")
+
+
 @main.command("load-vector")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--layer", help="layer of a multi-layer source (GeoPackage)")

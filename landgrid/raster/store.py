@@ -29,6 +29,8 @@ import numpy as np
 import xarray as xr
 
 from landgrid.errors import LandgridError
+from landgrid.raster import cogs
+from landgrid.raster.layout import VARIABLE, years_of
 from landgrid.raster.product import RasterProduct, flag_meaning
 from landgrid.raster.sourcefile import (
     IngestCRSError,
@@ -61,7 +63,6 @@ __all__ = [
     "store_years",
 ]
 
-VARIABLE = "land_cover"
 TIME_UNITS = "days since 1970-01-01"
 CALENDAR = "proleptic_gregorian"
 Progress = Callable[[int, int], None]
@@ -185,15 +186,7 @@ def open_store(path: Path, *, masked: bool = False) -> xr.Dataset:
 def store_years(path: Path) -> list[int]:
     """Years present in a store, in time order."""
     with netCDF4.Dataset(path) as ds:
-        return _years(ds)
-
-
-def _years(ds: netCDF4.Dataset) -> list[int]:
-    time = ds["time"]
-    if time.size == 0:
-        return []
-    dates = netCDF4.num2date(time[:], time.units, time.calendar)
-    return [int(d.year) for d in np.atleast_1d(dates)]
+        return years_of(ds)
 
 
 def check_store(ds: netCDF4.Dataset, product: RasterProduct, path: Path) -> None:
@@ -218,7 +211,7 @@ def row_blocks(ds: netCDF4.Dataset) -> list[tuple[int, int]]:
 
 def time_slot(ds: netCDF4.Dataset, year: int) -> tuple[int, bool]:
     """Index for ``year`` (shifting later years up one) and whether it replaces one."""
-    years = _years(ds)
+    years = years_of(ds)
     if year in years:
         return years.index(year), True
     index = sum(y < year for y in years)
@@ -265,7 +258,9 @@ def ingest_year(
     resampled by nearest neighbour onto the product grid, one chunk-row of the store at a
     time (memory ~ chunk x width), into a temporary copy of the store that is renamed over
     the original only once complete: a crash or an exception leaves the old store as it was.
-    An exclusive lock serialises concurrent ingestions into the same store.
+    An exclusive lock serialises concurrent ingestions into the same store. Then the year's
+    COG is built (``landgrid.raster.cogs``: the read path of tiles and maps), with any other
+    year's that is missing or stale.
     """
     started = time.perf_counter()
     store_path, source = Path(store_path), str(source_path)
@@ -278,7 +273,11 @@ def ingest_year(
         with netCDF4.Dataset(store_path) as ds:
             check_store(ds, product, store_path)
             blocks = row_blocks(ds)
-        total, done = len(checks) + len(blocks), 0
+            years = years_of(ds)
+        fresh = {y for y in years if y != year and cogs.is_current(store_path, y)}
+        rebuilt = sorted({*years, year} - fresh)
+        cog_steps = len(rebuilt) * (-(-product.height // cogs.BLOCK) + 1)
+        total, done = len(checks) + len(blocks) + cog_steps, 0
 
         def tick() -> None:
             nonlocal done
@@ -306,6 +305,10 @@ def ingest_year(
                 os.replace(tmp, store_path)
             finally:
                 tmp.unlink(missing_ok=True)
+            cogs.keep(store_path, fresh)  # the other years did not change
+            cogs.build_cogs(
+                product, store_path, rebuilt, lambda n, _: progress and progress(done + n, total)
+            )
         return IngestReport(
             product=product.id,
             year=year,

@@ -15,7 +15,7 @@ import numpy as np
 from flask import Blueprint, Response, request
 
 from landgrid.catalog import Catalog
-from landgrid.coverage import covjson, describe, encode, reader
+from landgrid.coverage import covjson, describe, encode, pyramid, reader
 from landgrid.coverage.plan import Plan, make_plan
 from landgrid.coverage.query import CoverageQuery, parse_query
 from landgrid.crs import crs_uri
@@ -130,7 +130,7 @@ def coverage_blueprint(base: str, catalog: Catalog, max_pixels: int) -> Blueprin
             raise InvalidParameterValue(
                 f"datetime: a PNG shows one year, {len(plan.years)} selected ({plan.years})"
             )
-        data = reader.read(store, plan)
+        data = pyramid.read(store, plan)
         media, encoder, suffix = ENCODERS[name]
         body = encoder(data, plan)
         b = plan.grid.bounds

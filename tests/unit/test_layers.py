@@ -28,6 +28,7 @@ LAYERS = {  # module prefix -> layer rank (higher may import lower, never the re
     "landgrid.features": 1,
     "landgrid.jobs": 1,
     "landgrid.raster": 1,
+    "landgrid.tiles": 1,
     "landgrid.settings": 0,
     "landgrid.errors": 0,
     "landgrid.db": 0,
