@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from landgrid.catalog import Catalog, Products
 from landgrid.catalogue.cogs import CogFile, cog_file
@@ -26,15 +27,11 @@ from landgrid.coverage import reader
 from landgrid.db import engine
 from landgrid.features.settings import FeatureSettings
 from landgrid.jobs.model import Job
+from landgrid.raster import cogs
 from landgrid.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 CogPath = Callable[[Path, int], Path]
-
-
-def default_cog_path(store: Path, year: int) -> Path:
-    """Where a year's COG lies beside its store (``<store>.cogs/<year>.tif``)."""
-    return store.with_name(f"{store.name}.cogs") / f"{year}.tif"
 
 
 class Catalogue:
@@ -43,7 +40,7 @@ class Catalogue:
         settings: Settings,
         catalog: Catalog,
         features: FeatureSettings | None = None,
-        cog_path: CogPath = default_cog_path,
+        cog_path: CogPath = cogs.cog_path,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
@@ -75,7 +72,11 @@ class Catalogue:
         return reader.years(self.catalog.store(product_id))
 
     def _cog(self, product_id: str, year: int) -> CogFile | None:
-        return cog_file(product_id, year, self.cog_path(self.catalog.store(product_id), year))
+        """The year's COG while it is current (not older than the store)."""
+        store = self.catalog.store(product_id)
+        if not cogs.is_current(store, year):
+            return None
+        return cog_file(product_id, year, self.cog_path(store, year))
 
     def _cog_stamps(self, products: Products) -> tuple:
         stamps = []
@@ -126,8 +127,6 @@ class Catalogue:
         missing = [i for i in ids if f"job-{i}" not in have]
         if missing:
             products = self.catalog.products()
-            from sqlalchemy.orm import Session
-
             with Session(engine(self.settings.db_url())) as session:
                 for job in session.scalars(query.where(Job.id.in_(missing))):
                     entry = result_entry(job, products)

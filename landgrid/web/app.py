@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
         ),
         records_blueprint(base, catalog, catalogue, access),
         stac_blueprint(base, catalog, catalogue, access),
-        downloads_blueprint(catalog, catalogue, access),
+        downloads_blueprint(catalog, access),
         collections_blueprint(base, catalog, access, [lambda: catalogue_collection(base)]),
         coverage_blueprint(base, catalog, settings.coverage_max_pixels),
         features_blueprint(base, catalog, settings.db_url(), features),

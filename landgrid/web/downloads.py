@@ -13,22 +13,20 @@ from flask import Blueprint, Response, send_file
 from landgrid.auth.access import CollectionAccess
 from landgrid.catalog import Catalog
 from landgrid.catalogue.records import GEOTIFF
-from landgrid.catalogue.refresh import Catalogue
 from landgrid.errors import NotFound
+from landgrid.raster.cogs import current_cog
 from landgrid.web.auth import caller
 
 
-def downloads_blueprint(
-    catalog: Catalog, catalogue: Catalogue, access: CollectionAccess
-) -> Blueprint:
+def downloads_blueprint(catalog: Catalog, access: CollectionAccess) -> Blueprint:
     bp = Blueprint("downloads", __name__)
 
     @bp.get("/collections/<collection_id>/cog/<int:year>.tif")
     def cog(collection_id: str, year: int) -> Response:
         if catalog.raster(collection_id) is None or not access.readable(caller(), collection_id):
             raise NotFound(f"no coverage collection {collection_id!r}")
-        path = catalogue.cog_path(catalog.store(collection_id), year)
-        if not path.is_file():
+        path = current_cog(catalog.store(collection_id), year)
+        if path is None:
             raise NotFound(f"collection {collection_id!r} has no COG of {year}")
         response = send_file(
             path,

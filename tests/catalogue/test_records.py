@@ -32,13 +32,25 @@ def test_catalogue_is_listed_as_a_record_collection(http, base_url):
     doc = http.get(f"{base_url}/collections/catalogue").json()
     validate(doc, RECORDS + "schemas/catalog.yaml")
     rels = {link["rel"] for link in doc["links"]}
-    assert {"self", "alternate", "items", "http://www.opengis.net/def/rel/ogc/1.0/sortables"} <= rels
+    assert {
+        "self",
+        "alternate",
+        "items",
+        "http://www.opengis.net/def/rel/ogc/1.0/sortables",
+    } <= rels
 
 
 def test_conformance_declares_records(http, base_url):
     classes = http.get(f"{base_url}/conformance").json()["conformsTo"]
-    for name in ("record-core", "record-collection", "records-api", "searchable-catalog",
-                 "sorting", "json", "html"):
+    for name in (
+        "record-core",
+        "record-collection",
+        "records-api",
+        "searchable-catalog",
+        "sorting",
+        "json",
+        "html",
+    ):
         assert f"{CONF}/{name}" in classes
 
 
@@ -47,8 +59,12 @@ def test_every_product_and_year_is_a_valid_record(http, records_url):
     body["features"] = [checked(f) for f in body["features"]]
     validate(body, RECORDS + "responses/Records.yaml#/content/application~1geo+json/schema")
     found = {f["id"]: f for f in body["features"]}
-    assert {"clcplus-backbone", "clcplus-backbone-2018", "clcplus-backbone-2021",
-            "clcplus-backbone-polygons"} <= set(found)
+    assert {
+        "clcplus-backbone",
+        "clcplus-backbone-2018",
+        "clcplus-backbone-2021",
+        "clcplus-backbone-polygons",
+    } <= set(found)
     for record in found.values():
         validate(checked(record), RECORDS + "schemas/recordGeoJSON.yaml")
         collection = [link for link in record["links"] if link["rel"] == "collection"]
@@ -78,7 +94,11 @@ def test_one_record_and_404(http, records_url):
         ({"q": "cover land"}, set(), {"clcplus-backbone"}),
         ({"type": "series"}, {"clcplus-backbone"}, {"clcplus-backbone-2021"}),
         ({"type": "dataset,result"}, {"clcplus-backbone-2021"}, {"clcplus-backbone"}),
-        ({"externalIds": "landgrid:clcplus-backbone"}, {"clcplus-backbone"}, {"clcplus-backbone-2021"}),
+        (
+            {"externalIds": "landgrid:clcplus-backbone"},
+            {"clcplus-backbone"},
+            {"clcplus-backbone-2021"},
+        ),
         ({"externalIds": "clcplus-backbone"}, {"clcplus-backbone"}, {"clcplus-backbone-polygons"}),
         ({"externalIds": "landgrid:"}, {"clcplus-backbone", "clcplus-backbone-polygons"}, set()),
         ({"ids": "clcplus-backbone-2018,nope"}, {"clcplus-backbone-2018"}, {"clcplus-backbone"}),
@@ -87,10 +107,16 @@ def test_one_record_and_404(http, records_url):
         ({"bbox": "9.8,47.3,9.9,47.4"}, {"clcplus-backbone-2021"}, set()),
         ({"bbox": "0,0,1,1"}, set(), {"clcplus-backbone"}),
         ({"filter": "year = 2018"}, {"clcplus-backbone-2018"}, {"clcplus-backbone-2021"}),
-        ({"filter": "type = 'dataset' AND license LIKE 'CC-%' AND year > 2019"},
-         {"clcplus-backbone-2021"}, {"clcplus-backbone-2018", "clcplus-backbone-polygons"}),
-        ({"filter": "S_INTERSECTS(geom, BBOX(9.8,47.3,9.9,47.4)) AND year IS NULL"},
-         {"clcplus-backbone"}, {"clcplus-backbone-2021"}),
+        (
+            {"filter": "type = 'dataset' AND license LIKE 'CC-%' AND year > 2019"},
+            {"clcplus-backbone-2021"},
+            {"clcplus-backbone-2018", "clcplus-backbone-polygons"},
+        ),
+        (
+            {"filter": "S_INTERSECTS(geom, BBOX(9.8,47.3,9.9,47.4)) AND year IS NULL"},
+            {"clcplus-backbone"},
+            {"clcplus-backbone-2021"},
+        ),
     ],
 )
 def test_queries(http, records_url, params, expected, absent):
@@ -100,16 +126,27 @@ def test_queries(http, records_url, params, expected, absent):
 
 
 def test_all_parameters_and(http, records_url):
-    found = ids(http, records_url, q="backbone", type="dataset", datetime="2021-01-01/..",
-                filter="year >= 2018", bbox="9.8,47.3,9.9,47.4")
+    found = ids(
+        http,
+        records_url,
+        q="backbone",
+        type="dataset",
+        datetime="2021-01-01/..",
+        filter="year >= 2018",
+        bbox="9.8,47.3,9.9,47.4",
+    )
     assert found == ["clcplus-backbone-2021"]
 
 
 def test_sorting_and_paging(http, records_url):
     down = ids(http, records_url, sortby="-title")
     assert down == sorted(down, key=lambda i: i) or len(down) > 1  # ids differ from titles
-    titles = [f["properties"]["title"] for f in
-              http.get(records_url, params={"sortby": "-title", "limit": "100"}).json()["features"]]
+    titles = [
+        f["properties"]["title"]
+        for f in http.get(records_url, params={"sortby": "-title", "limit": "100"}).json()[
+            "features"
+        ]
+    ]
     assert titles == sorted(titles, reverse=True)
     sortables = http.get(f"{records_url.rsplit('/', 1)[0]}/sortables").json()
     assert {"title", "updated", "year"} <= set(sortables["properties"])
