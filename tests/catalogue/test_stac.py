@@ -7,7 +7,6 @@ import json
 import subprocess
 
 import pytest
-import requests
 
 from tests.schemas import validate
 
@@ -195,10 +194,4 @@ def test_gdalinfo_vsicurl(base_url):
     info = json.loads(out.stdout)
     band = info["bands"][0]
     assert band["colorInterpretation"] == "Palette" and band["overviews"]
-    assert (
-        info["metadata"][""].get(
-            "LAYOUT", info["metadata"].get("IMAGE_STRUCTURE", {}).get("LAYOUT")
-        )
-        == "COG"
-        or info["metadata"].get("IMAGE_STRUCTURE", {}).get("LAYOUT") == "COG"
-    )
+    assert info["metadata"]["IMAGE_STRUCTURE"]["LAYOUT"] == "COG"
