@@ -151,7 +151,7 @@ class DocumentStore(FeatureStore):
         body_filter: dict | str | None = None,
     ) -> tuple[Page, ItemsRequest]:
         info, req = self.parse(args, body_filter, "cql2-json" if body_filter else None)
-        req.conditions = conditions
+        req.conditions = [*conditions, info.table.c[self.document].is_not(None)]
         keys = sort_keys(info, req.sortby)
         terms = where(info, req)
         forward = True
@@ -177,7 +177,9 @@ class DocumentStore(FeatureStore):
         query = (
             sa.select(sa.cast(info.table.c[self.document], sa.Text))
             .select_from(info.table)
-            .where(info.table.c.id == record_id, *conditions)
+            .where(
+                info.table.c.id == record_id, info.table.c[self.document].is_not(None), *conditions
+            )
         )
 
         def read() -> str | None:

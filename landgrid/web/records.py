@@ -161,7 +161,7 @@ def _list(value: str | None, name: str) -> list[str]:
 
 def own_conditions(table: sa.Table, args: dict[str, str]) -> list[Any]:
     """WHERE terms of the Records parameters the Features engine does not know."""
-    conditions: list[Any] = [table.c.record.is_not(None)]
+    conditions: list[Any] = []
     if "q" in args:
         terms = _list(args["q"], "q")
         phrases = [r"\s+".join(re.escape(w) for w in t.lower().split()) for t in terms]
@@ -237,9 +237,7 @@ def records_blueprint(
     @bp.get(f"/collections/{CATALOGUE}/items/<path:record_id>")
     def item(record_id: str) -> Response:
         html = wants_html(("json", "geojson"), GEOJSON)
-        text = served(
-            store.one(record_id, [*conditions(), store.table().c.record.is_not(None)]), base
-        )
+        text = served(store.one(record_id, conditions()), base)
         if html:
             record = json.loads(text)
             return page(
