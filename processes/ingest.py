@@ -3,8 +3,9 @@
 Everything is checked before the store is touched (``landgrid.raster.store.ingest_year``:
 readable, georeferenced, overlapping, every value in the legend, plausible year), and the
 store is replaced atomically, so a bad file ends the job ``failed`` with the exact reason
-and changes nothing. Operator-only: the auth layer (later) restricts this process; until
-then it is open to anyone who can reach the API, which is why sources are read-only inputs.
+and changes nothing. Operator-only: the auth policy (``config/auth-policy.yml``) gives
+``execute`` of this process to the ``operator`` role; in ``open`` mode (development) anyone
+may run it.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ PROCESS_METADATA = {
     "id": "ingest",
     "title": "Ingest a raster year into a product (operators)",
     "description": (
-        "OPERATORS ONLY (enforced by the auth layer once it is in place). Adds, or replaces, "
+        "OPERATORS ONLY (the auth policy restricts it to the operator role). Adds, or replaces, "
         "one reference year of a raster product from a GeoTIFF or netCDF given as a path on "
         "the server or an http(s) URL (read through GDAL's /vsicurl/). The source may be in "
         "any CRS and grid: it is checked completely first (readable single band, CRS and "
         "geotransform, overlap with the product, every value a legend code or nodata, year "
         "1900-2100), then resampled by nearest neighbour onto the product grid into a copy "
         "of the store that replaces it atomically. A bad source fails the job with the exact "
-        "reason and leaves the product unchanged. The collection's temporal extent follows "
-        "at the web app's next start; coverage reads see the new year at once."
+        "reason and leaves the product unchanged. The new year is served at once (collection "
+        "extent, coverage, catalogue)."
     ),
     "version": "1.0.0",
     "keywords": ["ingestion", "operators", "raster"],
