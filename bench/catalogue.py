@@ -32,7 +32,7 @@ BBOX = "0,40,10,50"
 DATETIME = "2010-01-01T00:00:00Z/2015-12-31T23:59:59Z"
 FILTER = "year >= 2012 AND license = 'CC-BY-4.0'"
 RAW = (
-    'SELECT \'{"type":"FeatureCollection","features":[\' || coalesce(string_agg({doc}::text,'
+    'SELECT \'{{"type":"FeatureCollection","features":[\' || coalesce(string_agg({doc}::text,'
     " ',' ORDER BY id), '') || ']}}' FROM (SELECT id, {doc} FROM catalogue_records WHERE {kind}"
     " AND ST_Intersects(geom, ST_MakeEnvelope(0, 40, 10, 50, 4326))"
     " AND time_end >= '2010-01-01T00:00:00Z' AND time_start <= '2015-12-31T23:59:59Z'"

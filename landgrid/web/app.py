@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, features: FeatureSettings | Non
                 lambda: features_conformance(catalog),
                 lambda: coverages_conformance(catalog),
                 lambda: processes_conformance(dispatcher),
-                records_conformance,
+                lambda: records_conformance(catalog),
             ],
         ),
         records_blueprint(base, catalog, catalogue, access),

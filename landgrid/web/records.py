@@ -74,8 +74,10 @@ SORTABLE = (
 )
 
 
-def records_conformance() -> list[str]:
-    return RECORDS_CONFORMANCE
+def records_conformance(catalog: Catalog) -> list[str]:
+    """The Records classes while the catalogue describes something (a product)."""
+    products = catalog.products()
+    return RECORDS_CONFORMANCE if products.raster or products.vector else []
 
 
 def visibility(
