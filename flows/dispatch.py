@@ -178,4 +178,5 @@ class Dispatcher:
         if job.process_id in self.registry.definitions():  # what it published beyond results
             processor = self.registry.processor(job.process_id, self.runner.job_context(job))
             processor.cleanup(job)
+        self.runner.catalogue.withdraw(job.id)
         shutil.rmtree(self.settings.results_dir / job.id, ignore_errors=True)

@@ -97,6 +97,7 @@ class Reconciler:
                 if self.reconcile():
                     pause = BACKLOG_PAUSE  # work is left: the next pass goes on with it
                 self.notify()
+                self.dispatcher.runner.catalogue.refresh_results()  # records missed
             except PREFECT_ERRORS as exc:
                 LOGGER.warning("Prefect unreachable: %s", exc)
             except SQLAlchemyError as exc:  # the database restarting: try again next pass

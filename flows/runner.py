@@ -20,6 +20,7 @@ from flows.tiles import tile_runner
 from landgrid.auth.access import Caller, CollectionAccess
 from landgrid.auth.policy import Policy
 from landgrid.catalog import Catalog
+from landgrid.catalogue.refresh import Catalogue
 from landgrid.db import database_down
 from landgrid.errors import ApiError
 from landgrid.features.settings import FeatureSettings
@@ -59,6 +60,7 @@ class JobRunner:
             Policy.load(settings.auth_policy), self.catalog, settings.auth_mode == "open"
         )
         self.running = RunningJobs(self.store, settings.heartbeat_interval, service)
+        self.catalogue = Catalogue(settings, self.catalog, self.features)
 
     def context(
         self, caller: Caller, job_id: str | None = None, stop: Stop | None = None
@@ -120,6 +122,7 @@ class JobRunner:
             )
         if finished is None:  # ended meanwhile (dismissed): nothing more to record
             raise JobStopped(job.id)
+        self.catalogue.publish(finished)  # its catalogue record, at once
         return finished
 
     def serialise(self, outputs: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from landgrid.analysis.polygons import load_landcover_polygons
 from landgrid.analysis.source import Source, source_and_aoi
 from landgrid.analysis.vectorize import polygons, write_geopackage
+from landgrid.catalogue.metadata import Provider
 from landgrid.crs import lonlat_bounds
 from landgrid.db import engine
 from landgrid.features.product import (
@@ -159,6 +160,14 @@ class VectorizeProcessor(LandgridProcessor):
             bbox=bbox,
             owner=self.owner,
             legend=p.id,
+            license=p.license,
+            providers=[
+                *p.providers,
+                Provider(name="Landgrid", url=self.settings.url, roles=["processor", "host"]),
+            ],
+            themes=p.themes,
+            lineage=f"Polygons of connected pixels of one class (4-connectivity) of {p.id} "
+            f"{year}, made by the vectorize job {job_id}.",
         )
         write_vector_product(collection, self.settings.data_dir / "vector-products")
         forget()

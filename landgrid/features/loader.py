@@ -197,6 +197,22 @@ def table_exists(engine: Engine, schema: str, table: str) -> bool:
         return found.scalar() is not None
 
 
+def time_interval(
+    engine: Engine, table: str, start: str, end: str | None = None, schema: str = "public"
+) -> list[str | None]:
+    """First and last time of a loaded table's time column(s), RFC 3339 in UTC, for the
+    collection's temporal extent."""
+    rel = f'"{schema}"."{table}"'
+    utc = "::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    query = text(
+        f"SELECT to_char(min({_quote(start)}){utc}, to_char(max({_quote(end or start)}){utc}"
+        f" FROM {rel}"
+    )
+    with engine.connect() as conn:
+        first, last = conn.execute(query).one()
+    return [first, last]
+
+
 def ensure_unaccent(engine: Engine) -> bool:
     """ACCENTI needs PostgreSQL's unaccent extension (contrib); False when it cannot be had."""
     try:
@@ -218,6 +234,7 @@ def product_definition(
     time_column: str | None = None,
     time_end_column: str | None = None,
     editable: bool = False,
+    interval: list[str | None] | None = None,
 ) -> VectorProduct:
     """The definition that serves a loaded table (to register in ``vector-products``)."""
     return VectorProduct.model_validate(
@@ -234,6 +251,7 @@ def product_definition(
             "time_end_column": time_end_column,
             "editable": editable,
             "bbox": result.bbox,
+            "interval": interval,
         }
     )
 

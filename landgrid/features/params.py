@@ -60,6 +60,7 @@ class ItemsRequest:
     skip_geometry: bool = False
     count: bool | None = None  # None: numberMatched when it is cheap
     offset: int = 0  # features skipped first (the API's own paging is by cursor)
+    conditions: list[Any] = field(default_factory=list)  # more WHERE terms (the catalogue's)
 
 
 def supported_crs(info: TableInfo) -> list[str]:

@@ -14,8 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
+from landgrid.catalogue.metadata import ProductMetadata
 from landgrid.errors import LandgridError
 from landgrid.features.crs import CRS84, SUPPORTED, crs_uri
 
@@ -26,15 +27,14 @@ class VectorProductError(LandgridError, ValueError):
     """A vector product definition is unreadable or invalid."""
 
 
-class VectorProduct(BaseModel):
-    """One feature collection: a PostGIS table and its metadata."""
+class VectorProduct(ProductMetadata):
+    """One feature collection: a PostGIS table and its metadata (``ProductMetadata``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str
     description: str = ""
-    keywords: list[str] = Field(default_factory=list)
     table: str = Field(pattern=IDENTIFIER)
     db_schema: str = Field(default="public", pattern=IDENTIFIER, alias="schema")
     id_column: str = Field(default="id", pattern=IDENTIFIER)
@@ -57,6 +57,12 @@ class VectorProduct(BaseModel):
         min_length=4,
         max_length=4,
         description="extent in CRS84 (metadata only)",
+    )
+    interval: list[str | None] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="first and last time of the time column, RFC 3339 (metadata only)",
     )
 
     @field_validator("storage_crs")

@@ -31,7 +31,7 @@ def where(info: TableInfo, req: ItemsRequest) -> list[Expr]:
         conditions.append(info.table.c[name] == sa.literal(value))
     if req.filter is not None:
         conditions.append(compile_filter(info, req.filter_crs, req.filter))
-    return conditions
+    return conditions + req.conditions
 
 
 def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo, exact: bool = True) -> Expr:

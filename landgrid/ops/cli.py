@@ -216,7 +216,12 @@ def load_vector(
     load that fails or is killed leaves the collection as it was."""
     from landgrid.catalog import Catalog
     from landgrid.db import engine
-    from landgrid.features.loader import ensure_unaccent, load_layer, product_definition
+    from landgrid.features.loader import (
+        ensure_unaccent,
+        load_layer,
+        product_definition,
+        time_interval,
+    )
     from landgrid.features.product import write_vector_product
 
     settings = Settings()
@@ -230,6 +235,7 @@ def load_vector(
     with progress_bar(f"load {source.name} into {table}", console) as progress:
         result = load_layer(db, source, table, layer=layer, progress=progress, replace=replace)
     ensure_unaccent(db)
+    interval = time_interval(db, table, time_column, time_end_column) if time_column else None
     product = product_definition(
         result,
         product_id,
@@ -238,6 +244,7 @@ def load_vector(
         time_column=time_column,
         time_end_column=time_end_column,
         editable=editable,
+        interval=interval,
     )
     path = write_vector_product(product, settings.data_dir / "vector-products")
     say(

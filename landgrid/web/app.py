@@ -23,6 +23,7 @@ from landgrid.web.caching import install_cors
 from landgrid.web.collections import collections_blueprint
 from landgrid.web.conformance import conformance_blueprint
 from landgrid.web.coverages import coverage_blueprint, coverages_conformance
+from landgrid.web.downloads import downloads_blueprint
 from landgrid.web.errors import install_error_boundary
 from landgrid.web.features import features_blueprint, features_conformance
 from landgrid.web.health import health_blueprint
@@ -32,6 +33,8 @@ from landgrid.web.landing import landing_blueprint
 from landgrid.web.maps import maps_blueprint, maps_conformance
 from landgrid.web.openapi import OpenApi
 from landgrid.web.processes import processes_blueprint, processes_conformance
+from landgrid.web.records import catalogue_collection, records_blueprint, records_conformance
+from landgrid.web.stac import stac_blueprint
 from landgrid.web.tiles import tiles_blueprint, tiles_conformance
 from processes.registry import load_config
 
@@ -51,6 +54,7 @@ def create_app(
     runner = JobRunner(settings, catalog=catalog, features=features, limits=limits, access=access)
     dispatcher = Dispatcher(runner)
     metadata = load_config(settings.pygeoapi_config).get("metadata", {})
+    catalogue = runner.catalogue  # the one that also records published results
     base = settings.url
 
     app = Flask("landgrid", static_folder=None)
@@ -72,9 +76,13 @@ def create_app(
                 lambda: processes_conformance(dispatcher),
                 lambda: tiles_conformance(catalog),
                 lambda: maps_conformance(catalog),
+                lambda: records_conformance(catalog),
             ],
         ),
-        collections_blueprint(base, catalog, access),
+        records_blueprint(base, catalog, catalogue, access),
+        stac_blueprint(base, catalog, catalogue, access),
+        downloads_blueprint(catalog, access),
+        collections_blueprint(base, catalog, access, [lambda: catalogue_collection(base)]),
         coverage_blueprint(base, catalog, settings.coverage_max_pixels),
         features_blueprint(base, catalog, settings.db_url(), features, limits),
         tiles_blueprint(

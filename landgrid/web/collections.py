@@ -8,6 +8,7 @@ products feature collections (``itemType: feature``, which OWSLib needs).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -22,13 +23,15 @@ from landgrid.errors import NotFound
 from landgrid.features.product import VectorProduct
 from landgrid.raster.product import RasterProduct
 from landgrid.web.auth import caller
-from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
+from landgrid.web.http import HTML, JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 from landgrid.web.tiles import collection_links
 
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+CATALOGUE = "catalogue"  # the id of the OGC API - Records collection of every product
 
 
 def _self_links(href: str) -> list[dict[str, str]]:
@@ -39,14 +42,40 @@ def _self_links(href: str) -> list[dict[str, str]]:
 
 
 def _about(product: RasterProduct | VectorProduct, href: str) -> dict[str, Any]:
-    """What every collection document starts with."""
-    return {
+    """What every collection document starts with: its identity, its catalogue metadata
+    (licence, providers, themes) and the links to its licence and its catalogue record."""
+    base = href.rsplit("/collections/", 1)[0]
+    doc: dict[str, Any] = {
         "id": product.id,
         "title": product.title,
         "description": product.description,
         "keywords": product.keywords,
-        "links": _self_links(href),
+        "links": [*_self_links(href), *metadata_links(base, product)],
     }
+    if product.license:
+        doc["license"] = product.license.id
+    if product.providers:
+        doc["providers"] = [p.model_dump(exclude_none=True) for p in product.providers]
+    if product.themes:
+        doc["themes"] = [t.model_dump(exclude_none=True) for t in product.themes]
+    return doc
+
+
+def metadata_links(base: str, product: RasterProduct | VectorProduct) -> list[dict[str, str]]:
+    """``rel=license`` to the licence text, ``rel=describedby`` to the catalogue record."""
+    links = []
+    if product.license:
+        title = product.license.title or product.license.id
+        links.append({"href": product.license.url, "rel": "license", "type": HTML, "title": title})
+    links.append(
+        {
+            "href": f"{base}/collections/{CATALOGUE}/items/{product.id}",
+            "rel": "describedby",
+            "type": GEOJSON,
+            "title": "the catalogue record (OGC API - Records)",
+        }
+    )
+    return links
 
 
 def raster_collection(
@@ -87,6 +116,10 @@ def raster_collection(
 def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
     href = f"{base}/collections/{product.id}"
     doc = _about(product, href)
+    temporal = {}
+    if product.time_column:  # the loaded interval, else open (still a time-enabled collection)
+        interval = product.interval or [None, None]
+        temporal = {"temporal": {"interval": [interval], "trs": GREGORIAN}}
     return doc | {
         "links": [
             *doc["links"],
@@ -100,7 +133,7 @@ def vector_collection(base: str, product: VectorProduct) -> dict[str, Any]:
             },
             *collection_links(base, product.id, raster=False),
         ],
-        "extent": {"spatial": {"bbox": [product.bbox], "crs": CRS84_URI}},
+        "extent": {"spatial": {"bbox": [product.bbox], "crs": CRS84_URI}, **temporal},
         "itemType": "feature",
         "crs": list(dict.fromkeys([*product.crs, product.storage_crs])),
         "storageCrs": product.storage_crs,
@@ -117,7 +150,13 @@ def legend_of(catalog: Catalog, collection_id: str) -> list[dict[str, Any]] | No
     return [c.model_dump() for c in raster.legend] if raster else None
 
 
-def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess) -> Blueprint:
+def collections_blueprint(
+    base: str,
+    catalog: Catalog,
+    access: CollectionAccess,
+    listed: Sequence[Callable[[], dict[str, Any]]] = (),
+) -> Blueprint:
+    """``listed``: documents of collections served by other blueprints (the catalogue)."""
     bp = Blueprint("collections", __name__)
 
     def describe_one(collection_id: str, datetime: str | None = None) -> dict[str, Any] | None:
@@ -139,6 +178,7 @@ def collections_blueprint(base: str, catalog: Catalog, access: CollectionAccess)
         products = catalog.products()
         ids = access.readable_ids(caller(), [*products.raster, *products.vector])
         docs = [doc for cid in ids if (doc := describe_one(cid)) is not None]
+        docs += [describe() for describe in listed]
         body = {"links": _self_links(f"{base}/collections"), "collections": docs}
         if html:
             return page("collections.html", base=base, title="Collections", doc=body)

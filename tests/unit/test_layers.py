@@ -22,6 +22,7 @@ LAYERS = {  # module prefix -> layer rank (higher may import lower, never the re
     "landgrid.analysis": 1,
     "landgrid.auth": 1,
     "landgrid.catalog": 1,
+    "landgrid.catalogue": 1,
     "landgrid.coverage": 1,
     "landgrid.crs": 1,
     "landgrid.features": 1,
