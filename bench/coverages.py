@@ -5,7 +5,8 @@
 
 Builds a 10 m CLC+ Backbone-like product of ``size`` x ``size`` pixels with the generator,
 ingests it into a store (kept in ``--workdir`` for the next run), then for a ``window`` x
-``window`` window in each format times (median of ``repeat``):
+``window`` window in each format times (medians of ``repeat`` rounds in which the
+contenders take turns, so that a loaded machine slows them alike):
 
 - ``endpoint``: our Flask coverage route (parse, plan, read, encode; in process, no network);
 - ``raw``: netCDF4 slice of the same window + the same encoder (the practical limit; for
@@ -40,6 +41,7 @@ import rasterio
 import requests
 import yaml
 from flask import Flask
+from harness import timed_together
 from rasterio.enums import Resampling
 
 from landgrid.catalog import Catalog
@@ -148,8 +150,7 @@ def main() -> None:
             for _ in r.iter_encoded():  # a streamed body is produced only when read
                 pass
 
-        ours = _median(endpoint, args.repeat)
-        base = _median(raw_fn, args.repeat)
+        ours, base = timed_together([endpoint, raw_fn], args.repeat)
         line = f"{name:8} {ours * 1000:9.0f}ms {base * 1000:9.0f}ms {ours / base:6.2f}x"
         if name in stock:
             s = stock[name]
@@ -178,7 +179,7 @@ def _overview(settings: Settings, product, client, repeat: int) -> None:
             data = src.read(1, out_shape=shape, resampling=Resampling.nearest)
         encode.png(data[None], plan)
 
-    ours, base = _median(endpoint, repeat), _median(raw, repeat)
+    ours, base = timed_together([endpoint, raw], repeat)
     print(
         f"{'overview':8} {ours * 1000:9.0f}ms {base * 1000:9.0f}ms {ours / base:6.2f}x"
         f"   (whole product as a {plan.grid.width} px PNG; raw = GDAL decimated read)"

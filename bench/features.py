@@ -7,7 +7,9 @@ EPSG:3035 whose class codes come from our land-cover generator (1000 x 1000 = 1,
 polygons), serves it through our stack (gunicorn, 2 workers x 4 threads) and through stock
 pygeoapi's PostgreSQL provider under the same gunicorn settings, and times, per query:
 
-- ``ours``: our /items endpoint (DB-built GeoJSON, keyset cursor for the deep page);
+- ``ours``: our /items endpoint (DB-built GeoJSON, keyset cursor for the deep page; a
+  first page also counts up to ``LANDGRID_FEATURES_COUNT_BOUND`` matches for
+  ``numberMatched``), and the same with ``count=false`` (no count), to show that cost;
 - ``stock``: pygeoapi 0.24's PostgreSQL provider with its defaults (OFFSET paging, count);
 - ``raw``: the single SQL statement that produces the same GeoJSON page (the practical limit),
   run in this process;
@@ -27,14 +29,13 @@ import argparse
 import io
 import json
 import shutil
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 import requests
 import yaml
-from harness import serve_stock_pygeoapi, throwaway_settings, wait_http
+from harness import serve_stock_pygeoapi, throwaway_settings, timed_together, wait_http
 
 from landgrid.db import engine
 from landgrid.features.cursor import encode
@@ -156,20 +157,6 @@ def timed(fn, repeat: int) -> float:
     return timed_together([fn], repeat)[0]
 
 
-def timed_together(fns: list, repeat: int) -> list[float]:
-    """Medians of several contenders timed in turn, round after round, so that the load of
-    a shared machine falls on all of them alike and their ratios stay readable."""
-    for fn in fns:
-        fn()  # warm up
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, times in zip(fns, samples, strict=True):
-            started = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - started)
-    return [statistics.median(times) for times in samples]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--side", type=int, default=1000)
@@ -246,24 +233,26 @@ def main() -> None:
         print(
             f"\n{'query':32}{'ours ms':>9}{'stock ms':>10}{'raw ms':>8}{'raw+http':>10}"
             f"{'ours/raw':>10}{'ours/raw+http':>15}{'stock/ours':>11}{'ours req/s':>11}"
+            f"{'count=false':>12}"
         )
         for index, (name, ours_params, stock_params, sql) in enumerate(cases):
             theirs = timed(
                 lambda p=stock_params: get(stock_http, stock, p), max(3, args.repeat // 3)
             )
             with db.connect() as conn:
-                mine, raw, over_http = timed_together(
+                mine, raw, over_http, uncounted = timed_together(
                     [
                         lambda p=ours_params: get(ours_http, ours, p),
                         lambda s=sql: conn.exec_driver_sql(s).scalar(),
                         lambda i=index: get(bare_http, f"{raw_http}/raw/{i}"),
+                        lambda p=ours_params: get(ours_http, ours, {**p, "count": "false"}),
                     ],
                     args.repeat,
                 )
             print(
                 f"{name:32}{mine * 1e3:9.1f}{theirs * 1e3:10.1f}{raw * 1e3:8.1f}"
                 f"{over_http * 1e3:10.1f}{mine / raw:10.2f}{mine / over_http:15.2f}"
-                f"{theirs / mine:11.1f}{1 / mine:11.0f}"
+                f"{theirs / mine:11.1f}{1 / mine:11.0f}{uncounted * 1e3:12.1f}"
             )
         first, deep = timed_together(
             [lambda: get(ours_http, ours, cases[0][1]), lambda: get(ours_http, ours, cases[-1][1])],

@@ -1,11 +1,14 @@
-"""What the benchmarks share: a throwaway stack's settings, and stock pygeoapi (its own app
-on a configuration of the benchmark's choosing, under the same gunicorn settings as ours)."""
+"""What the benchmarks share: a throwaway stack's settings, stock pygeoapi (its own app on a
+configuration of the benchmark's choosing, under the same gunicorn settings as ours), and
+contenders timed in turn."""
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,8 @@ def throwaway_settings() -> Settings:
         reconciler_metrics_port=free_port(),
         public_url=f"http://127.0.0.1:{port}",
         demo_size=200,
+        max_jobs_per_user=1000,  # bursts of one client: fair share is not what is measured
+        max_jobs=5000,
     )
 
 
@@ -66,3 +71,17 @@ def wait_http(url: str, what: str) -> None:
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{what} did not start")
+
+
+def timed_together(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Medians of several contenders timed in turn, round after round, so that the load of
+    a shared machine falls on all of them alike and their ratios stay readable."""
+    for fn in fns:
+        fn()  # warm up
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, times in zip(fns, samples, strict=True):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    return [statistics.median(times) for times in samples]

@@ -1,9 +1,10 @@
-"""A bare WSGI app for ``bench/features.py``: the HTTP floor, and raw SQL over HTTP.
+"""A bare WSGI app for ``bench/features.py`` and ``bench/tiles.py``: the HTTP floor, and raw
+SQL over HTTP.
 
 Served by gunicorn with our web app's settings, it shows what any Python server pays per
 request before doing anything (``/floor``: a constant body) and what the raw SQL of each
 benchmark case costs once behind HTTP (``/raw/<n>``: one psycopg2 connection per thread,
-autocommit, the statement's single text column as the body). Connection settings come from
+autocommit, the statement's single text or bytea column as the body). Connection settings come from
 libpq's ``PG*`` variables; the statements from the JSON list in ``BENCH_SQL``.
 """
 
@@ -41,7 +42,13 @@ def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
             return [b""]
         with _cursor() as cur:
             cur.execute(_SQL[int(index)])
-            body = cur.fetchone()[0].encode()
+            value = cur.fetchone()[0]
+        if isinstance(value, memoryview | bytes):  # a bytea column: a binary body (MVT)
+            body = bytes(value)
+            media = "application/vnd.mapbox-vector-tile"
+            start_response("200 OK", [("Content-Type", media), ("Content-Length", str(len(body)))])
+            return [body]
+        body = value.encode()
     start_response(
         "200 OK", [("Content-Type", "application/geo+json"), ("Content-Length", str(len(body)))]
     )

@@ -3,6 +3,10 @@
 Every call into Prefect goes through ``prefect_client``: a web app built in process (tests)
 and the stack's children reach the same server, and a submission fails fast instead of
 retrying for a minute against a server that is down (the reconciler submits later).
+
+A failed call is one of two things (``refusal``): Prefect refused the request itself (a 4xx:
+asking again cannot help, the job fails with Prefect's reason), or the engine is
+unavailable (no connection, a timeout, a 5xx, 408 or 429: asked again later).
 """
 
 from __future__ import annotations
@@ -22,7 +26,25 @@ from prefect.settings import (
 
 from landgrid.settings import Settings
 
-PREFECT_DOWN = (httpx.HTTPError, PrefectHTTPStatusError, OSError)
+PREFECT_ERRORS = (httpx.HTTPError, PrefectHTTPStatusError, OSError)
+"""What a call into Prefect raises when it does not succeed (see ``refusal``)."""
+TRANSIENT = {408, 425, 429}
+
+
+def refusal(error: BaseException) -> str | None:
+    """Prefect's reason when it refused the request (4xx); None when the engine is
+    unavailable and the same request may succeed later."""
+    if not isinstance(error, httpx.HTTPStatusError):
+        return None
+    status = error.response.status_code
+    if not 400 <= status < 500 or status in TRANSIENT:
+        return None
+    try:
+        body = error.response.json()
+    except ValueError:
+        body = error.response.text
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    return f"HTTP {status}: {str(detail)[:500]}"
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from prefect.client.orchestration import SyncPrefectClient
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled, Completed, Failed, Running, Scheduled, State
 
-from flows.client import prefect_client
+from flows.client import PREFECT_ERRORS, prefect_client, refusal
 from flows.ogc_process import FLOW_NAME
 from landgrid.jobs.model import Job
 from landgrid.jobs.store import JobStore
@@ -97,13 +97,22 @@ class FlowRuns:
             self.store.set(job.id, mirrored=job.status)
 
     def record_missing(self, client: SyncPrefectClient, job: Job) -> None:
-        """A sync job that ended while Prefect was unreachable: record its run now."""
-        if job.flow_run_id:
-            run_id = uuid.UUID(job.flow_run_id)
-        else:
-            run_id = self.create(client, job, Running())
-            self.store.set(job.id, flow_run_id=str(run_id))
-        self.finish(client, run_id, job)
+        """A sync job that ended while Prefect was unreachable: record its run now. If
+        Prefect refuses (4xx, or the deployment is gone), the job keeps no run: asking
+        again every pass would only repeat the refusal."""
+        try:
+            if job.flow_run_id:
+                run_id = uuid.UUID(job.flow_run_id)
+            else:
+                run_id = self.create(client, job, Running())
+                self.store.set(job.id, flow_run_id=str(run_id))
+            self.finish(client, run_id, job)
+        except (ObjectNotFound, *PREFECT_ERRORS) as exc:
+            reason = "no deployment or run" if isinstance(exc, ObjectNotFound) else refusal(exc)
+            if reason is None:
+                raise  # the engine is unavailable: next pass
+            LOGGER.warning("Prefect refused to record sync job %s: %s", job.id, reason)
+            self.store.set(job.id, mirrored=job.status)
 
     def deployment_id(self, client: SyncPrefectClient, process_id: str) -> uuid.UUID:
         if process_id not in self.deployments:

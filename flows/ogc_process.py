@@ -16,7 +16,9 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.flows import Flow
 from prefect.states import Cancelled, State
 
-from flows.runner import INTERNAL, JobDismissed, installed
+from flows.runner import INTERNAL, installed
+from landgrid.jobs.running import JobStopped
+from landgrid.jobs.store import durable
 
 FLOW_NAME = "ogc-process"
 
@@ -36,16 +38,14 @@ def _on_failure(flow: Flow, flow_run: FlowRun, state: State) -> None:
 
 
 def _on_crashed(flow: Flow, flow_run: FlowRun, state: State) -> None:
-    installed().store.finish(
-        flow_run.parameters["job_id"],
-        "failed",
-        f"crashed: {state.message or 'the flow run crashed'}",
-        {"exception": INTERNAL},
-    )
+    store, job_id = installed().store, flow_run.parameters["job_id"]
+    why = f"crashed: {state.message or 'the flow run crashed'}"
+    durable(lambda: store.finish(job_id, "failed", why, {"exception": INTERNAL}))
 
 
 def _on_cancellation(flow: Flow, flow_run: FlowRun, state: State) -> None:
-    installed().store.finish(flow_run.parameters["job_id"], "dismissed", "cancelled in Prefect")
+    store, job_id = installed().store, flow_run.parameters["job_id"]
+    durable(lambda: store.finish(job_id, "dismissed", "cancelled in Prefect"))
 
 
 @flow(
@@ -56,9 +56,13 @@ def _on_cancellation(flow: Flow, flow_run: FlowRun, state: State) -> None:
     persist_result=False,
 )
 def ogc_process(job_id: str, process_id: str) -> State | None:
-    """Run job ``job_id`` (a ``process_id`` job: named for operators in the UI)."""
+    """Run job ``job_id`` (a ``process_id`` job: named for operators in the UI). A job
+    dismissed before or while it runs ends the run ``Cancelled``."""
+    runner = installed()
     try:
-        installed().start(job_id, str(runtime.flow_run.id))
-    except JobDismissed:
+        started = runner.start(job_id, str(runtime.flow_run.id))
+    except JobStopped:
+        return Cancelled(message="the job was dismissed")
+    if started is None and runner.store.status(job_id) == "dismissed":
         return Cancelled(message="the job was dismissed")
     return None

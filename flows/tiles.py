@@ -10,8 +10,10 @@ Which one is configuration (``LANDGRID_TASK_RUNNER``), never code:
   ``LANDGRID_DASK_ADDRESS`` (tiles on other machines), or on a local cluster when unset;
   needs the ``dask`` extra (``uv sync --extra dask``).
 
-Tile functions take and return picklable values (they may travel to Dask workers). Results
-come back as tiles finish, in any order, so that the caller reports progress per tile.
+Tile functions take and return picklable values (they may travel to Dask workers), except
+their ``check`` (the job's stop signal, see ``landgrid.analysis.checkpoint``): on Dask a
+tile runs to its end and the job stops between tiles. Results come back as tiles finish, in
+any order, so that the caller reports progress per tile.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ def run_tiles[R](
         yield from in_a_loop(fn, calls, name)
         return
     tile_task = task(fn, name=name, cache_policy=NO_CACHE, persist_result=False)
+    if settings.task_runner == "dask":  # a stop signal cannot travel to another machine
+        calls = [{**kw, "check": None} if "check" in kw else kw for kw in calls]
     with runner:
         futures = [
             runner.submit(tile_task.with_options(task_run_name=f"{name} {i + 1}/{len(calls)}"), kw)

@@ -8,7 +8,9 @@ its authoritative latitude-first axis order (callers that need x/y use ``always_
 
 from __future__ import annotations
 
-from pyproj import CRS
+import math
+
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from landgrid.errors import InvalidParameterValue
@@ -46,3 +48,38 @@ def crs_uri(crs: CRS) -> str:
         return CRS84_URI
     code = crs.to_authority(min_confidence=90)
     return f"{OGC_DEF}{code[0]}/0/{code[1]}" if code else crs.to_wkt()
+
+
+def northing_first(crs: CRS) -> bool:
+    """Does the CRS's authoritative axis order start with northing/latitude (EPSG:4326,
+    EPSG:3035)? OGC bounding boxes given "in the CRS" follow that order."""
+    axes = crs.axis_info
+    return bool(axes) and axes[0].direction.lower() in ("north", "south")
+
+
+def in_axis_order(crs: CRS, box: tuple[float, float, float, float]) -> list[float]:
+    """An x/y box (``minx, miny, maxx, maxy``) in ``crs``'s own axis order (and back: the
+    swap is its own inverse)."""
+    x1, y1, x2, y2 = box
+    return [y1, x1, y2, x2] if northing_first(crs) else [x1, y1, x2, y2]
+
+
+def lonlat_bounds(crs: CRS | str, bounds: tuple[float, float, float, float]) -> list[float]:
+    """An x/y extent in ``crs`` as a CRS84 box, densified and rounded outward (1e-6
+    degree), so that a box equal to it holds everything in the extent."""
+    to_lonlat = Transformer.from_crs(crs, "OGC:CRS84", always_xy=True)
+    west, south, east, north = to_lonlat.transform_bounds(*bounds, densify_pts=21)
+    return [
+        max(-180.0, _down(west)),
+        max(-90.0, _down(south)),
+        min(180.0, _up(east)),
+        min(90.0, _up(north)),
+    ]
+
+
+def _down(value: float) -> float:
+    return math.floor(value * 1e6) / 1e6
+
+
+def _up(value: float) -> float:
+    return math.ceil(value * 1e6) / 1e6

@@ -86,3 +86,11 @@ class PayloadTooLarge(ApiError):
 
     status = 413
     type = "PayloadTooLarge"
+
+
+class TooManyJobs(ApiError):
+    """Fair share: the caller (or the server) has as many queued and running jobs as
+    allowed (429 + ``Retry-After``)."""
+
+    status = 429
+    type = "TooManyRequests"

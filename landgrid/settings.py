@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     public_url: str | None = None
     prefect_port: int = 4200
     prefect_api_url: str | None = None
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description="the Prefect UI as operators reach it (job pages link their runs); "
+        "unset = the API's server without /api",
+    )
     work_pool: str = "landgrid"
     web_workers: int = 2
     web_threads: int = 4
@@ -60,16 +65,35 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, description="flow runs one worker runs at once")
     worker_poll: float = Field(default=0.5, description="seconds between worker polls")
     reconcile_interval: float = Field(default=5, description="seconds between reconciler passes")
+    reconcile_budget: float = Field(
+        default=10,
+        gt=0,
+        description="seconds one reconciler pass may work (in batches) before it sleeps; "
+        "what is left waits for the next pass, newest submissions first",
+    )
+    reconcile_batch: int = Field(default=100, ge=1, le=200, description="jobs per batch")
     stuck_after: float = Field(
         default=120,
         description="seconds in Pending/Cancelling or "
         "accepted-without-run before the reconciler repairs a job",
     )
     heartbeat_interval: float = Field(
-        default=10,
+        default=2,
         gt=0,
-        description="seconds between the beats of a process running jobs; a running job "
-        "without a beat for stuck_after seconds has lost its process and fails",
+        description="seconds between the beats of each running job (and of the worker and "
+        "reconciler); a dismissed job notices at its next beat",
+    )
+    heartbeat_timeout: float = Field(
+        default=20,
+        gt=0,
+        description="seconds without a beat after which a running job has lost its run "
+        "(whatever became of its process) and fails",
+    )
+    max_jobs_per_user: int = Field(
+        default=100, ge=1, description="queued + running jobs one user may have (then 429)"
+    )
+    max_jobs: int = Field(
+        default=1000, ge=1, description="queued + running jobs of all users (then 429)"
     )
     log_format: Literal["text", "json"] = Field(
         default="text",
@@ -98,6 +122,29 @@ class Settings(BaseSettings):
         description="most pixels (width x height x years) one coverage response may hold; "
         "bigger areas go through the 'extract' process",
     )
+    cors_origins: str = Field(
+        default="*",
+        description="origins whose pages may read our answers (no credentials): * for any, "
+        "or a comma-separated list, or empty for none",
+    )
+    cors_credentials_origins: str = Field(
+        default="",
+        description="comma-separated origins whose pages may also send credentials (cookies, "
+        "Authorization) and read the answers",
+    )
+    cache_max_age: int = Field(
+        default=600,
+        ge=0,
+        description="seconds clients and caches may reuse tiles, maps and tileset documents "
+        "without asking again (they revalidate with ETag afterwards)",
+    )
+    basemap_url: str | None = Field(
+        default=None,
+        description="XYZ tile URL template ({z}/{x}/{y}) of a basemap drawn under the products "
+        "on the pages' maps, e.g. an internal tile server; unset = none (the products are the "
+        "map, and pages request nothing from another origin)",
+    )
+    basemap_attribution: str = Field(default="", description="credit shown on maps with it")
     aoi_max_km2: float = Field(
         default=2500,
         gt=0,
@@ -154,6 +201,10 @@ class Settings(BaseSettings):
     @property
     def prefect_api(self) -> str:
         return self.prefect_api_url or f"http://127.0.0.1:{self.prefect_port}/api"
+
+    @property
+    def prefect_ui(self) -> str:
+        return (self.prefect_ui_url or self.prefect_api.removesuffix("/api")).rstrip("/")
 
     @property
     def embedded_db(self) -> bool:

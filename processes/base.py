@@ -3,8 +3,9 @@
 pygeoapi instantiates a processor from its definition alone; whoever runs it (the job's
 flow run, or the API checking a request) then hands it a ``ProcessContext``: the settings,
 the product catalog as the job's caller sees it (only what they may read), the caller, the
-job's folder, the input limits, where progress goes and how tiles run. Nothing is read from
-the environment here.
+job's folder, the input limits, where progress goes, how tiles run, and the job's stop signal
+(``check``, called inside long loops; ``sleep``, a wait it cuts short), so that a dismissed
+job stops whatever its progress reporting. Nothing is read from the environment here.
 
 Outputs are plain JSON values, or ``FileOutput`` for files written in the job's folder.
 Raise ``landgrid.errors.ApiError`` subclasses (e.g. ``InvalidParameterValue``) for failures
@@ -15,6 +16,7 @@ it): the API calls it before recording a job, so a bad request is a 400, never a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 
 from pygeoapi.process.base import BaseProcessor
 
+from landgrid.analysis.checkpoint import Checkpoint, never
 from landgrid.analysis.zonal import TileRunner, in_a_loop
 from landgrid.analysis.zones import ZoneSources
 from landgrid.auth.access import Caller
@@ -48,6 +51,8 @@ class ProcessContext:
     limits: Limits = LIMITS
     report: Reporter = _no_report
     run_tiles: TileRunner = field(default=in_a_loop)
+    check: Checkpoint = never  # raises once the job must stop (dismissed)
+    sleep: Callable[[float], None] = time.sleep  # a wait that the stop signal cuts short
 
     @property
     def owner(self) -> str:

@@ -82,7 +82,7 @@ class ChangeProcessor(LandgridProcessor):
     def run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         src, aoi = self._prepare(inputs)
         self.report(10, "comparing")
-        change = detect(src, inputs["yearA"], inputs["yearB"], aoi)
+        change = detect(src, inputs["yearA"], inputs["yearB"], aoi, self.context.check)
         self.report(70, "writing the change raster")
         path = self.output_path("change.tif")
         path.write_bytes(encode.geotiff(change.raster, change.plan))

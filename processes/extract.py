@@ -128,7 +128,7 @@ class ExtractProcessor(LandgridProcessor):
             return self._run_vector(inputs)
         years, src, aoi, crs, fmt = self._raster_inputs(inputs)
         self.report(10, "reading")
-        result = clip(src, years, aoi, crs)
+        result = clip(src, years, aoi, crs, self.context.check)
         name, media_type = FORMATS[fmt]
         self.report(60, f"writing {fmt}")
         encoder = encode.geotiff if fmt == "cog" else encode.netcdf
@@ -204,7 +204,9 @@ class ExtractProcessor(LandgridProcessor):
             stored = storage_crs(describe(conn, product))
         native = project_aoi(geom, crs, stored)
         path = self.output_path(f"{product.id}.gpkg")
-        result = clip_features(self.settings.db_url(), product, native, out, path, years)
+        result = clip_features(
+            self.settings.db_url(), product, native, out, path, years, self.context.check
+        )
         meta = {
             "product": product.id,
             "title": product.title,

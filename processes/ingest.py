@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from landgrid.errors import InvalidParameterValue
-from landgrid.raster.store import IngestError, StoreError, create_store, ingest_year
+from landgrid.raster.store import (
+    IngestError,
+    StoreError,
+    YearExists,
+    create_store,
+    ingest_year,
+)
 from processes.base import LandgridProcessor
 from processes.inputs import PRODUCT_INPUT, year_input
 
@@ -22,15 +28,15 @@ PROCESS_METADATA = {
     "id": "ingest",
     "title": "Ingest a raster year into a product (operators)",
     "description": (
-        "OPERATORS ONLY (the auth policy restricts it to the operator role). Adds, or replaces, "
-        "one reference year of a raster product from a GeoTIFF or netCDF given as a path on "
-        "the server or an http(s) URL (read through GDAL's /vsicurl/). The source may be in "
-        "any CRS and grid: it is checked completely first (readable single band, CRS and "
-        "geotransform, overlap with the product, every value a legend code or nodata, year "
-        "1900-2100), then resampled by nearest neighbour onto the product grid into a copy "
-        "of the store that replaces it atomically. A bad source fails the job with the exact "
-        "reason and leaves the product unchanged. The new year is served at once (collection "
-        "extent, coverage, catalogue)."
+        "OPERATORS ONLY (the auth policy restricts it to the operator role). Adds one reference "
+        "year of a raster product (or replaces it, with `replace`) from a GeoTIFF or netCDF "
+        "given as a path on the server or an http(s) URL (read through GDAL's /vsicurl/). The "
+        "source may be in any CRS and grid: it is checked completely first (readable single "
+        "band, CRS and geotransform, overlap with the product, every value a legend code or "
+        "nodata, year 1900-2100), then resampled by nearest neighbour onto the product grid "
+        "into a copy of the store that replaces it atomically. A bad source fails the job with "
+        "the exact reason and leaves the product unchanged. The new year is served at once "
+        "(collection extent, coverage, catalogue)."
     ),
     "version": "1.0.0",
     "keywords": ["ingestion", "operators", "raster"],
@@ -50,6 +56,13 @@ PROCESS_METADATA = {
             "minOccurs": 0,
             "maxOccurs": 1,
             "schema": {"type": "integer", "minimum": 1, "default": 1},
+        },
+        "replace": {
+            "title": "Replace the year",
+            "description": "A year the product already has is refused unless this is true.",
+            "minOccurs": 0,
+            "maxOccurs": 1,
+            "schema": {"type": "boolean", "default": False},
         },
     },
     "outputs": {
@@ -106,7 +119,10 @@ class IngestProcessor(LandgridProcessor):
                 inputs["year"],
                 progress,
                 band=int(inputs.get("band") or 1),
+                replace=bool(inputs.get("replace")),
             )
+        except YearExists as exc:
+            raise InvalidParameterValue(f"input 'year': {exc} (set 'replace': true)") from exc
         except (IngestError, StoreError) as exc:
             raise InvalidParameterValue(f"not ingested, product unchanged: {exc}") from exc
         return {

@@ -65,7 +65,7 @@ INLINE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "features"],
     "properties": {
-        "type": {"const": "FeatureCollection"},
+        "type": {"enum": ["FeatureCollection"]},
         "features": {"type": "array", "minItems": 1},
     },
 }
@@ -74,7 +74,7 @@ REFERENCE_SCHEMA: dict[str, Any] = {
     "required": ["collection"],
     "properties": {
         "collection": {"type": "string", "minLength": 1},
-        "filter": {"type": ["string", "object"]},
+        "filter": {"oneOf": [{"type": "string"}, {"type": "object"}]},
         "filter-lang": {"enum": ["cql2-text", "cql2-json"]},
     },
     "additionalProperties": False,

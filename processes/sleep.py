@@ -58,7 +58,7 @@ class SleepProcessor(LandgridProcessor):
         started = time.monotonic()
         for step in range(steps):
             self.report(int(100 * step / steps), f"step {step + 1} of {steps}")
-            time.sleep(seconds / steps)
+            self.context.sleep(seconds / steps)
         if inputs.get("fail"):
             raise SleepFailed(f"asked to fail after {seconds:g} s")
         return {"slept": round(time.monotonic() - started, 3), "steps": steps}

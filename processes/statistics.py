@@ -142,7 +142,13 @@ class StatisticsProcessor(LandgridProcessor):
 
         method = inputs.get("method") or "centre"
         counts = class_counts(
-            src, zones, years, progress, method=method, run_tiles=self.context.run_tiles
+            src,
+            zones,
+            years,
+            progress,
+            method=method,
+            run_tiles=self.context.run_tiles,
+            check=self.context.check,
         )
         statistics = summarise(src, zones, years, counts, method)
         path = self.output_path("statistics.csv")

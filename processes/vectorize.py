@@ -14,12 +14,13 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from landgrid.analysis.polygons import load_landcover_polygons
 from landgrid.analysis.source import Source, source_and_aoi
 from landgrid.analysis.vectorize import polygons, write_geopackage
+from landgrid.catalogue.metadata import Provider
+from landgrid.crs import lonlat_bounds
 from landgrid.db import engine
 from landgrid.features.product import (
     VectorProduct,
@@ -101,14 +102,16 @@ class VectorizeProcessor(LandgridProcessor):
         )
         p, year = src.product, inputs["year"]
         self.report(5, "polygonising")
-        items = polygons(src, year, aoi, float(inputs.get("tolerance") or 0))
+        tolerance = float(inputs.get("tolerance") or 0)
+        items = polygons(src, year, aoi, tolerance, self.context.check)
         workdir = self.context.workdir
         assert workdir is not None  # the job's folder, named by its id
         job_id = workdir.name
         table, collection_id = published_names(job_id, p.id, year)
         self.report(40, f"writing {len(items)} polygons to PostGIS")
         try:
-            load_landcover_polygons(engine(self.settings.db_url()), table, p.crs.to_epsg(), items)
+            db = engine(self.settings.db_url())
+            load_landcover_polygons(db, table, p.crs.to_epsg(), items, check=self.context.check)
             self.report(70, "writing the GeoPackage")
             gpkg = self.output_path(f"{p.id}-{year}.gpkg")
             write_geopackage(gpkg, f"{p.id}-{year}", items, p.crs.to_string())
@@ -144,8 +147,7 @@ class VectorizeProcessor(LandgridProcessor):
         self, src: Source, aoi: BaseGeometry, year: int, job_id: str, table: str, cid: str
     ) -> VectorProduct:
         p = src.product
-        to_lonlat = Transformer.from_crs(p.crs, "OGC:CRS84", always_xy=True)
-        bbox = [round(v, 6) for v in to_lonlat.transform_bounds(*aoi.bounds, densify_pts=21)]
+        bbox = lonlat_bounds(p.crs, aoi.bounds)
         short = cid.rsplit("-", 1)[-1]
         collection = VectorProduct(
             id=cid,
@@ -157,6 +159,15 @@ class VectorizeProcessor(LandgridProcessor):
             storage_crs=f"http://www.opengis.net/def/crs/EPSG/0/{p.crs.to_epsg()}",
             bbox=bbox,
             owner=self.owner,
+            legend=p.id,
+            license=p.license,
+            providers=[
+                *p.providers,
+                Provider(name="Landgrid", url=self.settings.url, roles=["processor", "host"]),
+            ],
+            themes=p.themes,
+            lineage=f"Polygons of connected pixels of one class (4-connectivity) of {p.id} "
+            f"{year}, made by the vectorize job {job_id}.",
         )
         write_vector_product(collection, self.settings.vector_products_dir)
         forget()

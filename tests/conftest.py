@@ -16,6 +16,7 @@ import pytest
 
 from landgrid.ops.pgcluster import free_port
 from landgrid.settings import Settings
+from tests.browser.harness import browser, closed_port, dist, page, serve  # noqa: F401 (one browser)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

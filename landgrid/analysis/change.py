@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
+from landgrid.analysis.checkpoint import Checkpoint, never
 from landgrid.analysis.clip import clip
 from landgrid.analysis.source import Source
 from landgrid.coverage.plan import Plan
@@ -33,12 +34,15 @@ class Change:
     plan: Plan  # grid of the raster, with the change legend as its product
 
 
-def detect(src: Source, year_a: int, year_b: int, aoi: BaseGeometry) -> Change:
+def detect(
+    src: Source, year_a: int, year_b: int, aoi: BaseGeometry, check: Checkpoint = never
+) -> Change:
     p = src.product
-    cut = clip(src, [year_a, year_b], aoi)
+    cut = clip(src, [year_a, year_b], aoi, check=check)
     a, b = cut.data[0].astype(np.int64), cut.data[1].astype(np.int64)
     valid = cut.inside & (a != p.nodata) & (b != p.nodata)
     pairs = np.bincount((a * 256 + b)[valid], minlength=65536).reshape(256, 256)
+    check()
     pixel_m2 = p.resolution**2
     labels = {c.code: c.label for c in p.legend}
     colours = {c.code: c.colour for c in p.legend}
@@ -84,6 +88,7 @@ def detect(src: Source, year_a: int, year_b: int, aoi: BaseGeometry) -> Change:
     if len(changed) > MAX_TRANSITIONS:
         legend.append(LegendClass(code=OTHER, label="Other change", colour="#000000"))
     legend.append(LegendClass(code=NODATA, label="No data", colour="#000000", nodata=True))
+    check()
     raster = np.where(a == b, NO_CHANGE, lookup[a * 256 + b]).astype(np.uint8)
     raster[~valid] = NODATA
     product = change_product(p, year_a, year_b, legend)

@@ -19,6 +19,7 @@ from rasterio.warp import calculate_default_transform
 from shapely.geometry.base import BaseGeometry
 
 from landgrid.analysis.aoi import project
+from landgrid.analysis.checkpoint import Checkpoint, never
 from landgrid.analysis.source import Source
 from landgrid.coverage import reader
 from landgrid.coverage.plan import Grid, Plan
@@ -46,10 +47,18 @@ def output_plan(src: Source, years: list[int], aoi: BaseGeometry, crs: CRS | Non
     return Plan(src.product, native.years, native.time_indices, grid, None)
 
 
-def clip(src: Source, years: list[int], aoi: BaseGeometry, crs: CRS | None = None) -> Clip:
-    """The AOI (in the product's CRS) cut out of the product, in ``crs`` if given."""
+def clip(
+    src: Source,
+    years: list[int],
+    aoi: BaseGeometry,
+    crs: CRS | None = None,
+    check: Checkpoint = never,
+) -> Clip:
+    """The AOI (in the product's CRS) cut out of the product, in ``crs`` if given;
+    ``check`` runs between the years and blocks read."""
     plan = output_plan(src, years, aoi, crs)
-    data = reader.read(src.store, plan)
+    data = reader.read(src.store, plan, check)
+    check()
     g = plan.grid
     shape = project(aoi, src.product.crs, g.crs)
     inside = ~geometry_mask([shape], out_shape=(g.height, g.width), transform=g.transform)

@@ -25,6 +25,7 @@ from shapely import wkb
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from landgrid.analysis.checkpoint import Checkpoint, never
 from landgrid.db import engine
 from landgrid.features.product import VectorProduct
 from landgrid.features.table import TableInfo, describe
@@ -83,8 +84,10 @@ def clip_features(
     out_crs: CRS | None,
     path: Path,
     years: list[int] | None = None,
+    check: Checkpoint = never,
 ) -> FeatureClip:
-    """Write the features of ``product`` cut to ``aoi`` (in the storage CRS) to ``path``."""
+    """Write the features of ``product`` cut to ``aoi`` (in the storage CRS) to ``path``;
+    ``check`` runs per batch of features."""
     db = engine(db_url)
     with db.connect() as conn:
         info = describe(conn, product)
@@ -114,6 +117,7 @@ def clip_features(
             path, "w", driver="GPKG", layer=product.id, schema=schema, crs=crs.to_wkt()
         ) as dst:
             for batch in rows.partitions(BATCH):
+                check()
                 records = []
                 for row in batch:
                     geom = wkb.loads(bytes(row[0])) if row[0] is not None else None

@@ -18,6 +18,8 @@ from rasterio.features import shapes
 from shapely.geometry import MultiPolygon, shape
 from sqlalchemy import Engine, text
 
+from landgrid.analysis.checkpoint import Checkpoint, never
+
 Progress = Callable[[int, int], None]
 TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -57,8 +59,10 @@ def load_landcover_polygons(
     polygons: Iterable[LandCoverPolygon],
     batch: int = 5000,
     progress: Callable[[int], None] | None = None,
+    check: Checkpoint = never,
 ) -> int:
-    """(Re)create ``table`` and fill it; all or nothing, in one transaction."""
+    """(Re)create ``table`` and fill it; all or nothing, in one transaction (``check``
+    runs per batch: a stopped load leaves nothing)."""
     if not TABLE_NAME.match(table):
         raise ValueError(f"invalid table name {table!r}")
     count = 0
@@ -77,6 +81,7 @@ def load_landcover_polygons(
         for polygon in polygons:
             chunk.append(polygon)
             if len(chunk) >= batch:
+                check()
                 count += _copy(cursor, table, srid, chunk, progress)
                 chunk = []
         count += _copy(cursor, table, srid, chunk, progress)

@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import MultiPolygon, mapping
 from shapely.geometry.base import BaseGeometry
 
+from landgrid.analysis.checkpoint import Checkpoint, never
 from landgrid.analysis.clip import clip
 from landgrid.analysis.polygons import LandCoverPolygon, polygonize
 from landgrid.analysis.source import Source
@@ -27,16 +28,22 @@ GPKG_SCHEMA = {
 
 
 def polygons(
-    src: Source, year: int, aoi: BaseGeometry, tolerance: float = 0.0
+    src: Source, year: int, aoi: BaseGeometry, tolerance: float = 0.0, check: Checkpoint = never
 ) -> list[LandCoverPolygon]:
     p = src.product
-    cut = clip(src, [year], aoi)
+    cut = clip(src, [year], aoi, check=check)
     labels = {c.code: c.label for c in p.legend}
-    out = list(polygonize(cut.data[0], cut.plan.grid.transform, labels, year, p.nodata))
+    out = []
+    for poly in polygonize(cut.data[0], cut.plan.grid.transform, labels, year, p.nodata):
+        if len(out) % 1000 == 0:
+            check()
+        out.append(poly)
     if tolerance <= 0:
         return out
     simplified = []
-    for poly in out:
+    for i, poly in enumerate(out):
+        if i % 1000 == 0:
+            check()
         geom = shapely.simplify(poly.geometry, tolerance, preserve_topology=True)
         if not geom.is_empty:
             multi = geom if geom.geom_type == "MultiPolygon" else MultiPolygon([geom])

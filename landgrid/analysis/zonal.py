@@ -36,6 +36,7 @@ from rasterio.features import rasterize
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from landgrid.analysis.checkpoint import Checkpoint, never
 from landgrid.analysis.source import Source
 from landgrid.errors import InvalidParameterValue
 
@@ -65,7 +66,9 @@ class Zone:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def layers(geometries: list[BaseGeometry], max_overlaps: int | None = None) -> list[list[int]]:
+def layers(
+    geometries: list[BaseGeometry], max_overlaps: int | None = None, check: Checkpoint = never
+) -> list[list[int]]:
     """Zone indices grouped so that no two zones of a group overlap (greedy colouring);
     zones that only touch share a group.
 
@@ -77,6 +80,7 @@ def layers(geometries: list[BaseGeometry], max_overlaps: int | None = None) -> l
     groups: list[list[int]] = []
     overlaps = 0
     for i, geom in enumerate(geometries):
+        check()  # overlapping zones make this quadratic: stoppable at every zone
         near = tree.query(geom)  # envelopes only: exact tests on the earlier zones below
         near = near[near < i]
         if len(near):
@@ -129,16 +133,18 @@ class _Centre:
     src: Source
     geoms: list[BaseGeometry]
     counts: np.ndarray  # (years, zones, 256)
+    check: Checkpoint = never
 
     def __post_init__(self) -> None:
         self.top, self.bottom = _rows(self.src, self.geoms)
-        self.groups = layers(self.geoms)
+        self.groups = layers(self.geoms, check=self.check)
 
     def add(self, data: np.ndarray, r0: int, c0: int) -> None:
         """Count ``data`` (years, rows, cols), whose top-left pixel is (r0, c0)."""
         r1 = r0 + data.shape[1]
         transform = self.src.product.transform @ Affine.translation(c0, r0)
         for group in self.groups:
+            self.check()
             inside = np.array([i for i in group if self.top[i] < r1 and self.bottom[i] > r0])
             if not len(inside):
                 continue
@@ -198,22 +204,27 @@ def count_tile(
     window: tuple[int, int, int, int],
     method: Method = "centre",
     block_pixels: int = BLOCK_PIXELS,
+    check: Checkpoint | None = None,
 ) -> np.ndarray:
     """Counts ``(years, len(geoms), 256)`` of the zones ``geoms`` in one row block.
 
     The block is read at once (whole chunk rows: each compressed chunk decompressed once);
     centre-in counting then runs on slices of ~``block_pixels`` (fewer cache misses).
+    ``check`` runs per slice and zone group (None where the tile runs remotely).
     """
+    check = check or never
     r0, r1, c0, c1 = window
     dtype = np.float64 if method == "fraction" else np.int64
     counts = np.zeros((len(years), len(geoms), 256), dtype=dtype)
     data = src.read(years, window)
+    check()
     if method == "fraction":
         _fraction(counts, src, geoms, data, r0, c0)
         return counts
     step = max(1, block_pixels // max(1, c1 - c0))
-    centre = _Centre(src, geoms, counts)
+    centre = _Centre(src, geoms, counts, check)
     for s in range(0, r1 - r0, step):
+        check()
         centre.add(data[:, s : s + step], r0 + s, c0)
     return counts
 
@@ -227,13 +238,15 @@ def class_counts(
     chunk_rows: int | None = None,
     method: Method = "centre",
     run_tiles: TileRunner = in_a_loop,
+    check: Checkpoint = never,
 ) -> np.ndarray:
     """Counts ``(years, zones, 256)``: pixels (``centre``: integers; ``fraction``: covered
     pixel fractions) of code c in zone z for each year.
 
     The zones' window is cut into row blocks (the tiles); each tile counts the zones that
     reach it, through ``run_tiles`` (a loop by default; Prefect task runs in a job, see
-    ``flows.tiles``); ``progress(done, total)`` is called once per finished tile.
+    ``flows.tiles``); ``progress(done, total)`` is called once per finished tile, and
+    ``check`` between tiles and inside them.
     """
     dtype = np.float64 if method == "fraction" else np.int64
     counts = np.zeros((len(years), len(zones), 256), dtype=dtype)
@@ -256,12 +269,14 @@ def class_counts(
                     "window": (r0, r1, c0, c1),
                     "method": method,
                     "block_pixels": block_pixels,
+                    "check": check,
                 }
             )
     for done, (i, partial) in enumerate(
         run_tiles(count_tile, calls, "tile"),
         start=1,
     ):
+        check()
         counts[:, tiles[i]] += partial
         if progress:
             progress(done, len(calls))

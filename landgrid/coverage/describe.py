@@ -1,6 +1,8 @@
 """Metadata documents of a raster product as a coverage.
 
-- ``extent_grid``: rc2's ``extent.spatial.grid`` (native axes, cell counts, resolution);
+- ``extent_grid``/``storage_bbox``/``temporal_extent``: rc2's ``extent`` (the native grid,
+  its box in the storage CRS, the years as an irregular time grid), each in the storage
+  CRS's own axis order (northing first for EPSG:3035);
 - ``fields``: the range as JSON Schema (``/schema``), the legend as ``oneOf`` consts;
 - ``domainset``/``rangetype``: the 2022-draft CIS descriptions GDAL's OGCAPI driver reads.
   GDAL (3.6 to 3.12) always treats a coverage as EPSG:4326 lon/lat and requests
@@ -11,12 +13,11 @@
 
 from __future__ import annotations
 
-import math
-
-from pyproj import Transformer
+from functools import lru_cache
+from urllib.parse import urlencode
 
 from landgrid.coverage.plan import FIELD, geographic_grid
-from landgrid.crs import CRS84_URI, crs_uri
+from landgrid.crs import CRS84_URI, crs_uri, in_axis_order, lonlat_bounds, northing_first
 from landgrid.raster.product import RasterProduct
 
 REL = "http://www.opengis.net/def/rel/ogc/1.0"
@@ -27,22 +28,49 @@ FORMATS = {  # f= value -> media type
     "covjson": "application/vnd.cov+json",
     "png": "image/png",
 }
+PRS_COVJSON = "application/prs.coverage+json"  # CoverageJSON's type before its registration
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 
 def wgs84_bbox(product: RasterProduct) -> list[float]:
-    """The product's extent in CRS84, densified and rounded outward (1e-6 degree), so
-    that a box equal to the extent holds the whole product."""
-    to_lonlat = Transformer.from_crs(product.crs, "OGC:CRS84", always_xy=True)
-    west, south, east, north = to_lonlat.transform_bounds(*product.bounds, densify_pts=21)
-    down, up = (lambda v: math.floor(v * 1e6) / 1e6), (lambda v: math.ceil(v * 1e6) / 1e6)
-    return [down(west), down(south), up(east), up(north)]
+    """The product's extent in CRS84, rounded outward: a box equal to it holds it all."""
+    return list(_lonlat_bounds(tuple(product.bounds), product.crs.to_wkt()))
+
+
+@lru_cache(maxsize=256)
+def _lonlat_bounds(bounds: tuple[float, ...], crs_wkt: str) -> tuple[float, ...]:
+    """Cached: making the transformer costs ~5 ms (far more under load), every tile asks."""
+    return tuple(lonlat_bounds(crs_wkt, bounds))
+
+
+def storage_bbox(product: RasterProduct) -> list[float]:
+    """The extent in the storage CRS, in its axis order."""
+    return in_axis_order(product.crs, product.bounds)
 
 
 def extent_grid(product: RasterProduct) -> list[dict]:
-    return [
-        {"cellsCount": product.width, "resolution": product.resolution},
-        {"cellsCount": product.height, "resolution": product.resolution},
-    ]
+    """The regular native grid, one entry per axis of the storage CRS in its order; each
+    cell stands for its area (the first coordinate is the first cell's centre)."""
+    xmin, ymin, _, _ = product.bounds
+    r = product.resolution
+    x = {"cellsCount": product.width, "resolution": r, "firstCoordinate": xmin + r / 2}
+    y = {"cellsCount": product.height, "resolution": r, "firstCoordinate": ymin + r / 2}
+    return [y, x] if northing_first(product.crs) else [x, y]
+
+
+def temporal_extent(years: list[int]) -> dict:
+    """The years as an irregular time grid: each layer stands for its whole year."""
+    return {
+        "interval": [[f"{years[0]}-01-01T00:00:00Z", f"{years[-1]}-12-31T23:59:59Z"]],
+        "trs": GREGORIAN,
+        "grid": {
+            "cellsCount": len(years),
+            "coordinates": [f"{y}-01-01T00:00:00Z" for y in years],
+            "boundsCoordinates": [[f"{y}-01-01T00:00:00Z", f"{y}-12-31T23:59:59Z"] for y in years],
+        },
+        "default": f"{years[-1]}-01-01T00:00:00Z",
+        "values": [f"{y}-01-01T00:00:00Z" for y in years],
+    }
 
 
 def fields(product: RasterProduct) -> dict[str, dict]:
@@ -66,16 +94,20 @@ def fields(product: RasterProduct) -> dict[str, dict]:
     }
 
 
-def links(base: str, product: RasterProduct) -> list[dict]:
+def links(base: str, product: RasterProduct, datetime: str | None = None) -> list[dict]:
     """The coverage links of the collection: each format, the preview page, and the
-    2022-draft domainset/rangetype that GDAL's OGCAPI driver and OWSLib look for."""
+    2022-draft domainset/rangetype that GDAL's OGCAPI driver and OWSLib look for.
+
+    ``datetime`` goes into the coverage links: GDAL's driver requests the first GeoTIFF
+    coverage link as it is, so a collection URL with ``?datetime=2018`` opens that year."""
     url = f"{base}/collections/{product.id}"
+    when = {"datetime": datetime} if datetime else {}
     out = [
         {
             "rel": f"{REL}/coverage",
             "type": media,
             "title": f"Coverage as {name}",
-            "href": f"{url}/coverage?f={name}",
+            "href": f"{url}/coverage?{urlencode({'f': name, **when})}",
         }
         for name, media in FORMATS.items()
     ]
@@ -84,7 +116,7 @@ def links(base: str, product: RasterProduct) -> list[dict]:
             "rel": "preview",
             "type": "text/html",
             "title": "Coverage preview and legend",
-            "href": f"{url}/coverage?f=html",
+            "href": f"{url}/coverage?{urlencode({'f': 'html', **when})}",
         },
         {
             "rel": f"{REL}/coverage-domainset",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from landgrid.errors import InvalidParameterValue
 
@@ -35,19 +35,19 @@ class AxisSubset:
 class CoverageQuery:
     subsets: tuple[AxisSubset, ...] = ()
     subset_crs: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: tuple[float, float, float, float] | None = None  # as sent: the CRS's axis order
     bbox_crs: str | None = None
     datetime: str | None = None
     properties: tuple[str, ...] | None = None
+    exclude_properties: tuple[str, ...] = ()
     crs: str | None = None
-    resolution: tuple[tuple[str | None, float], ...] = ()
+    resolution: tuple[tuple[str | None, float | None], ...] = ()  # None: native on that axis
     width: int | None = None
     height: int | None = None
     scale_size: tuple[tuple[str, int], ...] = ()
     scale_factor: float | None = None
     scale_axes: tuple[tuple[str, float], ...] = ()
     format: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _bad(param: str, message: str) -> InvalidParameterValue:
@@ -92,10 +92,8 @@ def parse_subsets(values: Sequence[str], param: str = "subset") -> tuple[AxisSub
             if bounds:
                 low, high = _unquote(bounds.group(1)), _unquote(bounds.group(2))
                 subsets.append(AxisSubset(axis, low, high))
-            else:
+            else:  # a slice; time(*) is the newest time, for other axes a 400 in the plan
                 point = _unquote(body)
-                if point is None:
-                    raise _bad(param, f"{item!r}: '*' is only allowed as a range bound")
                 subsets.append(AxisSubset(axis, point, point, point=True))
     seen: set[str] = set()
     for s in subsets:
@@ -116,13 +114,15 @@ def parse_number(text: str, param: str) -> float:
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Four numbers (six with heights, which are dropped), in the order sent; the plan
+    checks them once it knows the CRS (its axis order, whether it wraps around)."""
     parts = [p for p in text.split(",")]
-    if len(parts) != 4:
-        raise _bad("bbox", f"{text!r}: expected 4 numbers minx,miny,maxx,maxy")
-    minx, miny, maxx, maxy = (parse_number(p.strip(), "bbox") for p in parts)
-    if minx >= maxx or miny >= maxy:
-        raise _bad("bbox", f"{text!r}: minimum above maximum")
-    return minx, miny, maxx, maxy
+    if len(parts) not in (4, 6):
+        raise _bad("bbox", f"{text!r}: expected 4 numbers (lower corner, upper corner)")
+    numbers = [parse_number(p.strip(), "bbox") for p in parts]
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    return numbers[0], numbers[1], numbers[2], numbers[3]
 
 
 def parse_size(text: str, param: str) -> int:
@@ -157,10 +157,17 @@ def parse_axis_values[T](
     return tuple(out)
 
 
-def parse_resolution(text: str) -> tuple[tuple[str | None, float], ...]:
-    """``10`` (both axes), ``10,20`` (x, y) or ``X(10),Y(20)``."""
+def _positive_or_native(text: str, param: str) -> float | None:
+    return None if not text.strip() else _positive(text, param)
+
+
+def parse_resolution(text: str) -> tuple[tuple[str | None, float | None], ...]:
+    """``10`` (both axes), ``10,20`` (x, y) or ``X(10),Y(20)``; empty (``resolution=`` or
+    ``X()``) is the native resolution."""
+    if not text.strip():
+        return ()
     if "(" in text:
-        return tuple(parse_axis_values(text, "resolution", _positive))
+        return tuple(parse_axis_values(text, "resolution", _positive_or_native))
     parts = [p for p in text.split(",") if p.strip()]
     if len(parts) not in (1, 2):
         raise _bad("resolution", f"{text!r}: one or two numbers, or Axis(value) items")
@@ -177,6 +184,7 @@ KNOWN = {
     "bbox-crs",
     "datetime",
     "properties",
+    "exclude-properties",
     "crs",
     "resolution",
     "width",
@@ -196,6 +204,9 @@ def parse_query(args: Mapping[str, Sequence[str]]) -> CoverageQuery:
     params: dict[str, list[str]] = {}
     for name, values in args.items():
         params.setdefault(name.lower(), []).extend(values)
+    unknown = sorted(name for name in args if name.lower() not in KNOWN)
+    if unknown:
+        raise InvalidParameterValue(f"unknown query parameter(s): {', '.join(unknown)}")
 
     def one(name: str) -> str | None:
         values = params.get(name)
@@ -211,7 +222,7 @@ def parse_query(args: Mapping[str, Sequence[str]]) -> CoverageQuery:
             raise _bad(names[0], f"given as both {found[0][0]} and {found[1][0]}")
         return found[0] if found else None
 
-    bbox, props = one("bbox"), one("properties")
+    bbox, props, excluded = one("bbox"), one("properties"), one("exclude-properties")
     width, height, res = one("width"), one("height"), one("resolution")
     size = alias("scale-size", "scalesize")
     factor = alias("scale-factor", "scalefactor")
@@ -225,6 +236,7 @@ def parse_query(args: Mapping[str, Sequence[str]]) -> CoverageQuery:
         properties=tuple(p.strip() for p in props.split(",") if p.strip())
         if props is not None
         else None,
+        exclude_properties=tuple(p.strip() for p in (excluded or "").split(",") if p.strip()),
         crs=one("crs"),
         resolution=parse_resolution(res) if res is not None else (),
         width=parse_size(width, "width") if width is not None else None,
@@ -233,5 +245,4 @@ def parse_query(args: Mapping[str, Sequence[str]]) -> CoverageQuery:
         scale_factor=_positive(factor[1], "scale-factor") if factor else None,
         scale_axes=parse_axis_values(axes[1], "scale-axes", _positive) if axes else (),
         format=one("f"),
-        extra={k: v[0] for k, v in params.items() if k not in KNOWN and v},
     )

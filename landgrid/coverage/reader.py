@@ -16,7 +16,7 @@ exist for one block at a time: memory stays ~1 byte per output pixel plus one bl
 from __future__ import annotations
 
 import os
-import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import netCDF4
@@ -24,9 +24,8 @@ import numpy as np
 from pyproj import Transformer
 
 from landgrid.coverage.plan import Plan
-from landgrid.raster.store import VARIABLE
+from landgrid.raster.layout import LOCK, VARIABLE, years_of
 
-LOCK = threading.Lock()
 BLOCK = 1 << 18  # output pixels resampled at a time
 # HDF5's decompressed-chunk cache per open store (netCDF-C's default is 64 MB): 16 MB holds
 # 64 chunks of 512 x 512, a 8192 px wide band of chunks twice over, which is what row-block
@@ -49,23 +48,26 @@ def _dataset(path: Path) -> tuple[netCDF4.Dataset, list[int]]:
     ds = netCDF4.Dataset(path)
     ds.set_auto_maskandscale(False)
     ds[VARIABLE].set_var_chunk_cache(size=CHUNK_CACHE)
-    time = ds["time"]
-    years = []
-    if time.size:
-        dates = netCDF4.num2date(time[:], time.units, time.calendar)
-        years = [int(d.year) for d in np.atleast_1d(dates)]
+    years = years_of(ds)
     _OPEN[path] = (key, ds, years)
     return ds, years
 
 
 def years(path: Path) -> list[int]:
-    """Years in the store, in time order (cached with the open dataset)."""
+    """Years in the store, in time order (cached with the open dataset; a cached answer
+    takes no lock, so tiles never wait behind another thread's netCDF read)."""
+    path = Path(path)
+    st = os.stat(path)
+    cached = _OPEN.get(path)
+    if cached and cached[0] == (os.getpid(), st.st_ino, st.st_mtime_ns, st.st_size):
+        return list(cached[2])
     with LOCK:
-        return list(_dataset(Path(path))[1])
+        return list(_dataset(path)[1])
 
 
-def read(path: Path, plan: Plan) -> np.ndarray:
-    """The planned coverage as uint8 ``(years, height, width)``."""
+def read(path: Path, plan: Plan, check: Callable[[], None] = lambda: None) -> np.ndarray:
+    """The planned coverage as uint8 ``(years, height, width)``; ``check`` runs between
+    years and blocks of rows (a job's stop signal)."""
     path = Path(path)
     g = plan.grid
     if plan.window is not None:
@@ -79,6 +81,7 @@ def read(path: Path, plan: Plan) -> np.ndarray:
             return layer(plan.time_indices[0])[None]
         out = np.empty((len(plan.time_indices), r1 - r0, c1 - c0), dtype=np.uint8)
         for i, t in enumerate(plan.time_indices):  # one year's copy in flight
+            check()
             out[i] = layer(t)
         return out
     out = np.empty((len(plan.time_indices), g.height, g.width), dtype=np.uint8)
@@ -87,6 +90,7 @@ def read(path: Path, plan: Plan) -> np.ndarray:
     )
     step = max(1, BLOCK // max(g.width, 1))
     for b0 in range(0, g.height, step):
+        check()
         b1 = min(g.height, b0 + step)
         rows, cols = source_indices(plan, b0, b1, to_native)
         out[:, b0:b1] = gather(path, plan, rows, cols)

@@ -1,8 +1,9 @@
 """Which years of a product a request selects, from ``datetime`` or a ``time`` subset.
 
 A land-cover layer describes a whole year: year Y covers [Y-01-01, Y+1-01-01). An instant
-selects the year containing it; an interval selects every year it touches. QGIS sends
-``0000-01-01T00:00:00Z`` as an open start, so year 0 is read as "no lower bound".
+selects the year containing it; an interval selects every year it touches; ``time(*)`` the
+newest year. QGIS sends ``0000-01-01T00:00:00Z`` as an open start, so year 0 is read as "no
+lower bound". A time with no year in it is a 404 (``/req/subsetting-temporal/out-of-bounds``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import re
 
 from landgrid.coverage.query import CoverageQuery
-from landgrid.errors import InvalidParameterValue
+from landgrid.errors import InvalidParameterValue, NotFound
 
 _YEAR = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 T_NAMES = {"time", "t", "date", "datetime"}
@@ -42,6 +43,8 @@ def _interval(q: CoverageQuery) -> tuple[dt.datetime | None, dt.datetime | None,
         raise InvalidParameterValue("datetime: give either datetime or subset=time(...)")
     if times:
         s = times[0]
+        if s.point and s.low is None:  # time(*): the newest
+            return dt.datetime.max, dt.datetime.max, "subset"
         low = parse_instant(s.low, "subset") if s.low else None
         high = parse_instant(s.high, "subset") if s.high else None
         return low, high, "subset"
@@ -67,13 +70,15 @@ def select_years(store_years: list[int], q: CoverageQuery) -> list[tuple[int, in
     low, high, param = interval
     if low and high and low > high:
         raise InvalidParameterValue(f"{param}: start {low:%Y-%m-%d} is after end {high:%Y-%m-%d}")
+    if low == dt.datetime.max:
+        return [(store_years[-1], len(store_years) - 1)]
     chosen = []
     for index, year in enumerate(store_years):
         start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
         if (high is None or start <= high) and (low is None or end > low):
             chosen.append((year, index))
     if not chosen:
-        raise InvalidParameterValue(
+        raise NotFound(
             f"{param}: no year of this product in the requested time; years: {store_years}"
         )
     return chosen

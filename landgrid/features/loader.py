@@ -2,13 +2,17 @@
 
 Column names are kept exactly (the CQL2 conformance data has upper-case ones); the id is
 the source feature id; geometries go in as EWKB through ``COPY`` and the spatial index is
-built after the load. The whole load is one transaction: readers see the old table or the
-new one, never half of it.
+built after the load. An existing table is replaced only when asked (``replace``), and
+atomically: the new rows are loaded aside, into a table of their own, and swapped in at
+the end of the same transaction (drop the old table, rename the new one), so readers keep
+reading the old table during the load and then see the new one, never half of either; a
+load that fails or is killed leaves the old table as it was.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +26,7 @@ from shapely.geometry import shape
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from landgrid.crs import lonlat_bounds
 from landgrid.errors import LandgridError
 from landgrid.features.crs import CRS84, EPSG_URI
 from landgrid.features.product import IDENTIFIER, VectorProduct
@@ -84,15 +89,17 @@ def load_layer(
     geometry_column: str = "geom",
     progress: Progress | None = None,
     batch: int = 5000,
+    replace: bool = False,
 ) -> LoadResult:
-    """(Re)create ``schema.table`` from one layer; returns what a product definition needs."""
+    """Create ``schema.table`` from one layer (replace it atomically only if ``replace``);
+    returns what a product definition needs."""
     for name in (table, schema, id_column, geometry_column):
         if not re.match(IDENTIFIER, name):
             raise LoadError(f"invalid identifier {name!r}")
-    try:
-        src = fiona.open(source, layer=layer)
-    except (fiona.errors.FionaError, OSError) as e:
-        raise LoadError(f"cannot read {source}: {e}") from e
+    src = _open(source, layer)
+    if table_exists(engine, schema, table) and not replace:
+        raise LoadError(f"table {schema}.{table} already exists: pass --replace to replace it")
+    aside = f"{table[:40]}_load_{os.getpid()}"  # loaded here, swapped in at the end
     with src:
         props = dict(src.schema["properties"])
         if id_column in props or geometry_column in props:
@@ -103,7 +110,7 @@ def load_layer(
         gtype = src.schema["geometry"].replace("3D ", "").upper()
         multi = gtype.startswith("MULTI")
         columns = [f"{_quote(n)} {_TYPES.get(t.split(':')[0], 'text')}" for n, t in props.items()]
-        rel = f'"{schema}"."{table}"'
+        rel = f'"{schema}"."{aside}"'
         total = len(src)
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
@@ -137,23 +144,73 @@ def load_layer(
                 if progress:
                     progress(done, total)
             conn.execute(
-                text(
-                    f'CREATE INDEX "{table}_{geometry_column}_gist" ON {rel} '
-                    f"USING gist ({_quote(geometry_column)})"
-                )
+                text(f'CREATE INDEX "{aside}_gist" ON {rel} USING gist ({_quote(geometry_column)})')
             )
-            bbox = conn.execute(
+            native = conn.execute(
                 text(
                     f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
-                    f"ST_Transform(ST_SetSRID(ST_Extent({_quote(geometry_column)}), {epsg}), 4326)"
-                    f" AS e FROM {rel}) x"
+                    f"ST_Extent({_quote(geometry_column)}) AS e FROM {rel}) x"
                 )
             ).one()
+            _swap(conn, schema, aside, table, geometry_column)
         with engine.begin() as conn:
-            conn.execute(text(f"ANALYZE {rel}"))
+            conn.execute(text(f'ANALYZE "{schema}"."{table}"'))
     storage = CRS84 if epsg == 4326 else EPSG_URI.format(code=epsg)
-    box = [round(v, 6) for v in bbox] if bbox[0] is not None else [-180.0, -90.0, 180.0, 90.0]
+    box = (
+        lonlat_bounds(CRS.from_epsg(epsg), tuple(native))
+        if native[0] is not None
+        else [-180.0, -90.0, 180.0, 90.0]
+    )
     return LoadResult(table, done, epsg, storage, gtype, box)
+
+
+def _open(source: Path, layer: str | None) -> Any:
+    """The source layer, or a one-line ``LoadError`` naming what is there instead."""
+    try:
+        return fiona.open(source, layer=layer)
+    except ValueError as e:  # fiona: "Null layer" for a layer the source does not have
+        try:
+            layers = fiona.listlayers(source)
+        except (fiona.errors.FionaError, OSError):
+            raise LoadError(f"cannot read {source}: {e}") from e
+        raise LoadError(f"{source.name} has no layer {layer!r}; its layers: {layers}") from e
+    except (fiona.errors.FionaError, OSError) as e:
+        raise LoadError(f"cannot read {source}: {e}") from e
+
+
+def _swap(conn: Any, schema: str, aside: str, table: str, geometry_column: str) -> None:
+    """Put the table loaded aside in the place of ``table``, in the caller's transaction:
+    readers wait for the commit (milliseconds), not for the load."""
+    conn.execute(text("SET LOCAL lock_timeout = '60s'"))
+    conn.execute(text(f'DROP TABLE IF EXISTS "{schema}"."{table}"'))
+    conn.execute(text(f'ALTER TABLE "{schema}"."{aside}" RENAME TO "{table}"'))
+    for old, new in (
+        (f"{aside}_pkey", f"{table}_pkey"),
+        (f"{aside}_gist", f"{table}_{geometry_column}_gist"),
+    ):
+        conn.execute(text(f'ALTER INDEX "{schema}"."{old}" RENAME TO "{new[:63]}"'))
+
+
+def table_exists(engine: Engine, schema: str, table: str) -> bool:
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT to_regclass(:t)"), {"t": f'"{schema}"."{table}"'})
+        return found.scalar() is not None
+
+
+def time_interval(
+    engine: Engine, table: str, start: str, end: str | None = None, schema: str = "public"
+) -> list[str | None]:
+    """First and last time of a loaded table's time column(s), RFC 3339 in UTC, for the
+    collection's temporal extent."""
+    rel = f'"{schema}"."{table}"'
+    utc = "::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    query = text(
+        f"SELECT to_char(min({_quote(start)}){utc}, to_char(max({_quote(end or start)}){utc}"
+        f" FROM {rel}"
+    )
+    with engine.connect() as conn:
+        first, last = conn.execute(query).one()
+    return [first, last]
 
 
 def ensure_unaccent(engine: Engine) -> bool:
@@ -177,6 +234,7 @@ def product_definition(
     time_column: str | None = None,
     time_end_column: str | None = None,
     editable: bool = False,
+    interval: list[str | None] | None = None,
 ) -> VectorProduct:
     """The definition that serves a loaded table (to register in ``vector-products``)."""
     return VectorProduct.model_validate(
@@ -193,6 +251,7 @@ def product_definition(
             "time_end_column": time_end_column,
             "editable": editable,
             "bbox": result.bbox,
+            "interval": interval,
         }
     )
 

@@ -24,7 +24,6 @@ from landgrid.guards import LIMITS, Limits
 
 KNOWN = {
     "f",
-    "lang",
     "limit",
     "bbox",
     "bbox-crs",
@@ -59,8 +58,9 @@ class ItemsRequest:
     sortby: list[tuple[str, bool]] = field(default_factory=list)
     properties: list[str] | None = None
     skip_geometry: bool = False
-    count: bool = False
-    offset: int = 0  # pygeoapi's HTML pages only; the API pages by cursor
+    count: bool | None = None  # None: numberMatched when it is cheap
+    offset: int = 0  # features skipped first (the API's own paging is by cursor)
+    conditions: list[Any] = field(default_factory=list)  # more WHERE terms (the catalogue's)
 
 
 def supported_crs(info: TableInfo) -> list[str]:
@@ -90,14 +90,18 @@ def parse_items(
     body_lang: str | None = None,
     limits: Limits = LIMITS,
 ) -> ItemsRequest:
-    unknown = sorted(set(args) - KNOWN - set(info.property_names))
+    queryables = query_parameters(info)
+    unknown = sorted(set(args) - KNOWN - set(queryables))
     if unknown:
         raise UnknownParameter(f"unknown query parameter(s): {', '.join(unknown)}")
-    if args.get("offset", "0") != "0":
-        raise InvalidParameter("offset: not supported, follow the 'next' links (keyset paging)")
     req = ItemsRequest(
         limit=parse_limit(args.get("limit"), settings), crs=parse_crs(info, "crs", args.get("crs"))
     )
+    if "offset" in args:
+        value = args["offset"]
+        if not value.isdigit():
+            raise InvalidParameter(f"offset: expected an integer >= 0, got {value!r}")
+        req.offset = int(value)
     if "cursor" in args:
         req.cursor = decode(args["cursor"])
     req.bbox_crs = parse_crs(info, "bbox-crs", args.get("bbox-crs"))
@@ -111,7 +115,7 @@ def parse_items(
         req.filter = cql2sql.parse(source, body_lang or args.get("filter-lang"), limits)
     elif "filter-lang" in args and args["filter-lang"] not in ("cql2-text", "cql2-json"):
         raise InvalidParameter("filter-lang: expected cql2-text or cql2-json")
-    for name in info.property_names:
+    for name in queryables:
         if name in args:
             req.equals[name] = coerce(info, name, args[name])
     if args.get("sortby"):
@@ -119,8 +123,17 @@ def parse_items(
     if "properties" in args:
         req.properties = parse_properties(args["properties"], info)
     req.skip_geometry = parse_bool("skipGeometry", args.get("skipGeometry", "false"))
-    req.count = parse_bool("count", args.get("count", "false"))
+    if "count" in args:
+        req.count = parse_bool("count", args["count"])
     return req
+
+
+def query_parameters(info: TableInfo) -> list[str]:
+    """Queryables that are also equality parameters (Features Part 3): the id and every
+    property of a simple type whose name is not one of the API's own parameters."""
+    names = [info.product.id_column, *info.property_names]
+    simple = ("integer", "number", "string", "boolean", "date", "date-time")
+    return [n for n in names if n not in KNOWN and info.columns[n].kind in simple]
 
 
 def parse_limit(value: str | None, settings: FeatureSettings) -> int:

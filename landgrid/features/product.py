@@ -7,14 +7,16 @@ typed model so that the provider, the routes and the loader never handle raw dic
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
+from landgrid.catalogue.metadata import ProductMetadata
 from landgrid.errors import LandgridError
 from landgrid.features.crs import CRS84, SUPPORTED, crs_uri
 
@@ -25,15 +27,14 @@ class VectorProductError(LandgridError, ValueError):
     """A vector product definition is unreadable or invalid."""
 
 
-class VectorProduct(BaseModel):
-    """One feature collection: a PostGIS table and its metadata."""
+class VectorProduct(ProductMetadata):
+    """One feature collection: a PostGIS table and its metadata (``ProductMetadata``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str
     description: str = ""
-    keywords: list[str] = Field(default_factory=list)
     table: str = Field(pattern=IDENTIFIER)
     db_schema: str = Field(default="public", pattern=IDENTIFIER, alias="schema")
     id_column: str = Field(default="id", pattern=IDENTIFIER)
@@ -43,6 +44,10 @@ class VectorProduct(BaseModel):
     time_column: str | None = Field(default=None, pattern=IDENTIFIER)
     time_end_column: str | None = Field(default=None, pattern=IDENTIFIER)
     editable: bool = False
+    legend: str | None = Field(
+        default=None,
+        description="raster product whose legend colours the features (by their `code`) in maps",
+    )
     owner: str | None = Field(
         default=None,
         description="identity of the job that published it: only they and admins see it",
@@ -52,6 +57,12 @@ class VectorProduct(BaseModel):
         min_length=4,
         max_length=4,
         description="extent in CRS84 (metadata only)",
+    )
+    interval: list[str | None] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="first and last time of the time column, RFC 3339 (metadata only)",
     )
 
     @field_validator("storage_crs")
@@ -101,12 +112,15 @@ def load_vector_products(dirs: Iterable[Path]) -> dict[str, VectorProduct]:
 
 def write_vector_product(product: VectorProduct, directory: Path) -> Path:
     """Register a definition (e.g. in ``<data_dir>/vector-products``); the catalog of every
-    running process picks it up at its next look (``landgrid.catalog``)."""
+    running process picks it up at its next look (``landgrid.catalog``). Written aside and
+    renamed into place: a reader never parses half a file."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / (re.sub(r"[^A-Za-z0-9_.-]", "_", product.id) + ".yml")
     data = product.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    path.write_text(
+    aside = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    aside.write_text(
         yaml.safe_dump({"id": product.id, **data}, sort_keys=False, allow_unicode=True),
         encoding="utf8",
     )
+    os.replace(aside, path)
     return path

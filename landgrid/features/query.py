@@ -31,14 +31,15 @@ def where(info: TableInfo, req: ItemsRequest) -> list[Expr]:
         conditions.append(info.table.c[name] == sa.literal(value))
     if req.filter is not None:
         conditions.append(compile_filter(info, req.filter_crs, req.filter))
-    return conditions
+    return conditions + req.conditions
 
 
-def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo) -> Expr:
+def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo, exact: bool = True) -> Expr:
     """Intersection with a box; a geographic box with west > east crosses the antimeridian.
 
     Boxes are clipped to the storage CRS's area of use and densified before being projected,
-    so that a world box still maps to a sensible polygon in e.g. EPSG:3035.
+    so that a world box still maps to a sensible polygon in e.g. EPSG:3035. ``exact=False``:
+    bounding boxes overlap (``&&``, index only), for callers that clip afterwards (tiles).
     """
     x1, y1, x2, y2 = bbox
     boxes = [(x1, y1, x2, y2)] if x1 <= x2 else [(x1, y1, 180.0, y2), (-180.0, y1, x2, y2)]
@@ -54,25 +55,24 @@ def bbox_condition(info: TableInfo, bbox: list[float], crs: CrsInfo) -> Expr:
         if crs.srid != info.srid:
             step = max(box[2] - box[0], box[3] - box[1]) / 32 or 1.0
             geom = sa.func.ST_Transform(sa.func.ST_Segmentize(geom, step), info.srid)
-        parts.append(sa.func.ST_Intersects(info.geom, geom))
+        parts.append(sa.func.ST_Intersects(info.geom, geom) if exact else info.geom.op("&&")(geom))
     return sa.or_(*parts) if parts else sa.false()
 
 
 def datetime_condition(info: TableInfo, start: str | None, end: str | None) -> Expr:
     """Features whose instant (or [start, end] interval) meets the requested one.
 
-    Features without a time never do, also when both bounds are open (QGIS sends
-    ``0000-01-01T00:00:00Z/..`` for "any time")."""
+    A feature without a time matches any ``datetime`` (``/req/core/fc-time-response`` C);
+    an interval with only one end is open at the other. QGIS sends
+    ``0000-01-01T00:00:00Z/..`` for "any time", which matches every feature."""
     first = info.table.c[info.product.time_column]  # type: ignore[index]
     last = info.table.c[info.product.time_end_column] if info.product.time_end_column else first
     conditions = []
     if end is not None:
-        conditions.append(first <= _time(end, end_of_day=True))
+        conditions.append(sa.or_(first.is_(None), first <= _time(end, end_of_day=True)))
     if start is not None:
-        conditions.append(last >= _time(start))
-    if not conditions:
-        conditions = [first.is_not(None), last.is_not(None)]
-    return sa.and_(*conditions)
+        conditions.append(sa.or_(last.is_(None), last >= _time(start)))
+    return sa.and_(*conditions) if conditions else sa.true()
 
 
 def _time(value: str, end_of_day: bool = False) -> Expr:
@@ -171,8 +171,13 @@ def items_select(info: TableInfo, req: ItemsRequest, digits: int) -> tuple[sa.Se
     return query, len(keys)
 
 
-def count_select(info: TableInfo, req: ItemsRequest) -> sa.Select:
-    return sa.select(sa.func.count()).select_from(info.table).where(*where(info, req))
+def count_select(info: TableInfo, req: ItemsRequest, bound: int | None = None) -> sa.Select:
+    """The number of matches; with ``bound``, of at most ``bound + 1`` of them (no more
+    rows are read: more than the bound is all it says)."""
+    if bound is None:
+        return sa.select(sa.func.count()).select_from(info.table).where(*where(info, req))
+    matches = sa.select(sa.literal(1)).select_from(info.table).where(*where(info, req))
+    return sa.select(sa.func.count()).select_from(matches.limit(bound + 1).subquery())
 
 
 def item_select(info: TableInfo, identifier: Any, crs: CrsInfo, digits: int) -> sa.Select:

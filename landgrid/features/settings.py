@@ -17,3 +17,15 @@ class FeatureSettings(BaseSettings):
     pool_size: int = Field(default=5, ge=1, description="connections per web worker")
     max_overflow: int = Field(default=5, ge=0)
     coordinate_digits: int = Field(default=9, ge=0, le=15, description="GeoJSON decimals")
+    count_bound: int = Field(
+        default=100_000,
+        ge=0,
+        description="without count=true, the unfiltered first page says numberMatched when "
+        "the collection holds at most this many features (counted exactly, no more rows "
+        "read); 0: never",
+    )
+    count_budget_ms: int = Field(
+        default=20,
+        ge=1,
+        description="... and when that count takes at most this long (a statement timeout)",
+    )

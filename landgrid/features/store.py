@@ -40,7 +40,12 @@ SCHEMA_TYPES = {
 
 @cache
 def features_engine(
-    url: str, pool_size: int, max_overflow: int, timeout_ms: int, autocommit: bool = False
+    url: str,
+    pool_size: int,
+    max_overflow: int,
+    timeout_ms: int,
+    autocommit: bool = False,
+    serial: bool = False,
 ) -> sa.Engine:
     """One pool per web worker (and mode), sized by configuration; every session has the
     statement timeout and UTC, so timestamps serialise the same whatever the server's zone.
@@ -49,14 +54,18 @@ def features_engine(
     in a transaction psycopg2 would send ``BEGIN`` before it and SQLAlchemy a ``ROLLBACK``
     when the connection goes back to the pool; a ping is one more round trip per request.
     A read on a dead pooled connection is retried instead (``FeatureStore._retrying``).
-    Writes (Part 4) use the transactional, pinged pool."""
+    Writes (Part 4) use the transactional, pinged pool. ``serial`` sessions start no
+    parallel workers (their start-up and cancellation cost more than a short count)."""
     return sa.create_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=not autocommit,
         pool_recycle=1800,
-        connect_args={"options": f"-c statement_timeout={timeout_ms} -c TimeZone=UTC"},
+        connect_args={
+            "options": f"-c statement_timeout={timeout_ms} -c TimeZone=UTC"
+            + (" -c max_parallel_workers_per_gather=0" if serial else "")
+        },
         **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
@@ -110,6 +119,9 @@ class FeatureStore:
         pool = (url, settings.pool_size, settings.max_overflow, settings.statement_timeout_ms)
         self.engine = features_engine(*pool)  # transactions (the editor)
         self.reader = features_engine(*pool, autocommit=True)
+        # the cheap counts: their own small pool, whose statements time out at the budget
+        budget = (url, 2, settings.pool_size, settings.count_budget_ms)
+        self.counter = features_engine(*budget, autocommit=True, serial=True)
 
     def _retrying(self, read: Callable[[], T]) -> T:
         """A read, once more if its pooled connection was dead (the database restarted):
@@ -135,9 +147,34 @@ class FeatureStore:
         return info, parse_items(args, info, self.settings, body_filter, body_lang, self.limits)
 
     def items(self, info: TableInfo, req: ItemsRequest) -> Page:
+        """A page; ``numberMatched`` with ``count=true``, when the first page is the whole
+        result, and by default (no ``count``) on the unfiltered collection's first page
+        (what QGIS and ``ogrinfo -so`` read it from) when that is cheap: at most
+        ``count_bound`` features, counted within ``count_budget_ms``. A filtered count
+        costs what the filter does on every row, so it is only made when asked."""
         query, nkeys = items_select(info, req, self.settings.coordinate_digits)
+        any_time = req.datetime in (None, (None, None))  # QGIS sends 0000-01-01T00:00:00Z/..
+        filtered = req.bbox or not any_time or req.filter is not None or req.equals
+        cheap = req.count is None and req.cursor is None and not filtered
+        cheap = cheap and self.settings.count_bound > 0
         with translate_db_errors():
-            return self._retrying(lambda: self._page(info, req, query, nkeys))
+            page = self._retrying(lambda: self._page(info, req, query, nkeys))
+            if cheap and page.number_matched is None:
+                page.number_matched = self._bounded_count(info, req)
+        return page
+
+    def _bounded_count(self, info: TableInfo, req: ItemsRequest) -> int | None:
+        """The exact number of matches if at most ``count_bound``, counted in time; else
+        None (the count is given up, never estimated)."""
+        bound = self.settings.count_bound
+        try:
+            with self.counter.connect() as conn:
+                found = conn.execute(count_select(info, req, bound)).scalar_one()
+        except DBAPIError as e:
+            if e.connection_invalidated or getattr(e.orig, "pgcode", None) == "57014":
+                return None  # the budget ran out, or the connection was lost: no count
+            raise
+        return found if found <= bound else None
 
     def _page(self, info: TableInfo, req: ItemsRequest, query: sa.Select, nkeys: int) -> Page:
         with self.reader.connect() as conn:
@@ -154,13 +191,15 @@ class FeatureStore:
                 page.next = encode("n", last) if more and last else None
                 if req.cursor is not None:
                     page.prev = encode("p", first or req.cursor[1])
+                elif req.offset and first:  # the features skipped come before this page
+                    page.prev = encode("p", first)
             else:
                 page.prev = encode("p", first) if more and first else None
                 page.next = encode("n", last or req.cursor[1])  # type: ignore[index]
             if req.count:
                 page.number_matched = conn.execute(count_select(info, req)).scalar_one()
-            elif req.cursor is None and not more:
-                page.number_matched = len(rows)
+            elif req.cursor is None and not more and req.offset == 0:
+                page.number_matched = len(rows)  # the whole result: known without counting
         return page
 
     def item(self, identifier: str, crs: str | None = None) -> tuple[str, CrsInfo]:

@@ -82,3 +82,15 @@ class JobLog(Base):
     service: Mapped[str] = mapped_column(String(32))
     logger: Mapped[str] = mapped_column(String(128))
     message: Mapped[str] = mapped_column(Text)
+
+
+class Service(Base):
+    """A worker or reconciler process and its last beat (``/health``, the stack)."""
+
+    __tablename__ = "services"
+
+    runner: Mapped[str] = mapped_column(String(128), primary_key=True)
+    """``host:pid`` of the process."""
+    name: Mapped[str] = mapped_column(String(32), index=True)
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    beat: Mapped[datetime] = mapped_column(DateTime(timezone=True))

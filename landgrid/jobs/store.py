@@ -12,25 +12,31 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, defer
 
-from landgrid.db import engine
-from landgrid.jobs.model import Job
+from landgrid.db import database_down, engine
+from landgrid.errors import LandgridError
+from landgrid.jobs.model import Job, Service
 from landgrid.observability import metrics
 
 LOGGER = logging.getLogger(__name__)
+OPEN = ("accepted", "running")
 FINAL = ("successful", "failed", "dismissed")
-STATUSES = ("accepted", "running", *FINAL)
+STATUSES = (*OPEN, *FINAL)
 JOB_LIMIT = (1, 10, 1000)  # minimum, default, maximum of `limit` on /jobs
+# the reconciler never needs a job's inputs or results (megabytes for some jobs)
+LIGHT = (defer(Job.inputs, raiseload=True), defer(Job.results, raiseload=True))
+CREATE_LOCK = 7_163_001  # advisory lock: counting open jobs and inserting one is atomic
+Cursor = tuple[datetime, str]  # (created, id) of the last row of a page
 
 
 def now() -> datetime:
@@ -56,21 +62,35 @@ class JobFilter:
     after: tuple[datetime, str] | None = None  # keyset cursor: (created, id) of the last row
 
 
-def start_heartbeat(store: JobStore, interval: float) -> threading.Thread:
-    """Beat for this process's running jobs every ``interval`` seconds, in a daemon thread:
-    the reconciler fails a running job whose beats stop, whichever host ran it."""
+@dataclass(frozen=True)
+class JobLimits:
+    """Fair share: most open (queued + running) jobs per owner, and of everybody."""
 
-    def loop() -> None:
-        while True:
-            time.sleep(interval)
-            try:
-                store.beat()
-            except SQLAlchemyError as exc:  # the database is back at the next beat
-                LOGGER.warning("job heartbeat failed: %s", exc)
+    per_owner: int
+    total: int
 
-    thread = threading.Thread(target=loop, name="job-heartbeat", daemon=True)
-    thread.start()
-    return thread
+
+class JobLimitReached(LandgridError):
+    """A new job would exceed a ``JobLimits`` bound."""
+
+    def __init__(self, whose: str, limit: int) -> None:
+        super().__init__(f"{whose} already {limit} queued or running jobs (the limit)")
+        self.limit = limit
+
+
+def durable[T](write: Callable[[], T], within: float = 60) -> T:
+    """``write()``, tried again across a database restart (the connection refused or lost)
+    for up to ``within`` seconds: a job's outcome must not be lost to a short outage."""
+    deadline, delay = time.monotonic() + within, 0.5
+    while True:
+        try:
+            return write()
+        except Exception as exc:
+            if not database_down(exc) or time.monotonic() + delay > deadline:
+                raise
+            LOGGER.warning("job database unavailable, retrying in %.1f s: %s", delay, exc)
+        time.sleep(delay)
+        delay = min(delay * 2, 5)
 
 
 def encode_cursor(job: Job) -> str:
@@ -92,8 +112,12 @@ class JobStore:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
-    def create(self, job: Job) -> tuple[Job, bool]:
-        """Insert; with an idempotency key already used by this owner, the existing job."""
+    def create(self, job: Job, limits: JobLimits | None = None) -> tuple[Job, bool]:
+        """Insert; with an idempotency key already used by this owner, the existing job.
+        With ``limits``, counting the open jobs and inserting is one atomic step (an
+        advisory lock), so concurrent submissions cannot overshoot them."""
+        if limits is not None:
+            return self._create_within(job, limits)
         try:
             with self.session() as session:
                 session.add(job)
@@ -112,9 +136,37 @@ class JobStore:
                 raise
             return existing, False
 
+    def _create_within(self, job: Job, limits: JobLimits) -> tuple[Job, bool]:
+        with self.session() as session:
+            session.execute(select(func.pg_advisory_xact_lock(CREATE_LOCK)))
+            if job.idempotency_key is not None:  # a retried POST is never refused
+                existing = session.scalar(
+                    select(Job).where(
+                        Job.owner == job.owner, Job.idempotency_key == job.idempotency_key
+                    )
+                )
+                if existing is not None:
+                    return existing, False
+            total, mine = session.execute(
+                select(func.count(), func.count().filter(Job.owner == job.owner)).where(
+                    Job.status.in_(OPEN)
+                )
+            ).one()
+            if mine >= limits.per_owner:
+                raise JobLimitReached("you have", limits.per_owner)
+            if total >= limits.total:
+                raise JobLimitReached("the server has", limits.total)
+            session.add(job)
+            session.commit()
+        return job, True
+
     def get(self, job_id: str) -> Job | None:
         with self.session() as session:
             return session.get(Job, job_id)
+
+    def status(self, job_id: str) -> str | None:
+        with self.session() as session:
+            return session.scalar(select(Job.status).where(Job.id == job_id))
 
     def find(self, jobs: JobFilter) -> list[Job]:
         """One page, newest first, by keyset (no OFFSET); ``limit + 1`` rows tell "more"."""
@@ -155,9 +207,52 @@ class JobStore:
             rows = [(p, s, n) for p, s, n in session.execute(by_state).all()]
             return rows, session.scalar(oldest)
 
-    def open_jobs(self) -> Sequence[Job]:
+    # the reconciler's batches (light rows, keyset pages) --------------------------------
+    def _light(self, query: Any) -> list[Job]:
         with self.session() as session:
-            return session.scalars(select(Job).where(Job.status.in_(("accepted", "running")))).all()
+            return list(session.scalars(query.options(*LIGHT)).all())
+
+    def unsubmitted(self, before: datetime, after: Cursor | None, limit: int) -> list[Job]:
+        """Async jobs accepted without a flow run, not updated since ``before``: newest
+        first, so that a new job never waits behind a backlog of old ones."""
+        query = select(Job).where(
+            Job.status == "accepted",
+            Job.mode == "async",
+            Job.flow_run_id.is_(None),
+            Job.updated < before,
+        )
+        if after:
+            query = query.where(
+                or_(Job.created < after[0], and_(Job.created == after[0], Job.id < after[1]))
+            )
+        return self._light(query.order_by(Job.created.desc(), Job.id.desc()).limit(limit))
+
+    def open_page(self, after: Cursor | None, limit: int) -> list[Job]:
+        """Open jobs, oldest first, after the cursor: the reconciler's sweep."""
+        query = select(Job).where(Job.status.in_(OPEN))
+        if after:
+            query = query.where(
+                or_(Job.created > after[0], and_(Job.created == after[0], Job.id > after[1]))
+            )
+        return self._light(query.order_by(Job.created, Job.id).limit(limit))
+
+    def uncancelled(self, limit: int) -> list[Job]:
+        """Dismissed async jobs whose flow run is not yet known to be over (a dismissal
+        while Prefect was unreachable, a run stuck in Cancelling)."""
+        query = select(Job).where(
+            Job.status == "dismissed",
+            Job.mode == "async",
+            Job.flow_run_id.is_not(None),
+            Job.mirrored.is_distinct_from("dismissed"),
+            Job.finished > now() - timedelta(days=1),
+        )
+        return self._light(query.order_by(Job.finished).limit(limit))
+
+    def database_started(self) -> datetime:
+        """When the database server last started: beats missed while it was down are not
+        a sign that a run died."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT pg_postmaster_start_time()")).scalar_one()
 
     def pending_notifications(self, limit: int = 50) -> Sequence[Job]:
         query = (
@@ -219,12 +314,42 @@ class JobStore:
             metrics.job_left(job.process_id, "accepted", job.created, job.started)
         return job
 
-    def beat(self) -> None:
-        """Sign of life for every job this process runs (see ``start_heartbeat``)."""
-        query = update(Job).where(Job.runner == this_runner(), Job.status == "running")
+    def beat(self, job_ids: Collection[str]) -> set[str]:
+        """Sign of life for the runs of ``job_ids`` in this process; returns those still
+        running here (the others were dismissed or ended elsewhere: their work must stop)."""
+        if not job_ids:
+            return set()
+        query = (
+            update(Job)
+            .where(Job.id.in_(job_ids), Job.status == "running", Job.runner == this_runner())
+            .values(heartbeat=now())
+            .returning(Job.id)
+        )
         with self.session() as session:
-            session.execute(query.values(heartbeat=now()))
+            alive = set(session.scalars(query).all())
             session.commit()
+        return alive
+
+    # services (workers, reconcilers) ------------------------------------------------------
+    def beat_service(self, name: str) -> None:
+        values = {"runner": this_runner(), "name": name, "started": now(), "beat": now()}
+        query = insert(Service).values(**values)
+        query = query.on_conflict_do_update(index_elements=["runner"], set_={"beat": now()})
+        with self.session() as session:
+            session.execute(query)
+            session.commit()
+
+    def forget_service(self, runner: str) -> None:
+        """A service process known to be gone (the stack saw it exit)."""
+        with self.session() as session:
+            session.execute(delete(Service).where(Service.runner == runner))
+            session.commit()
+
+    def services(self, name: str, since: datetime) -> list[Service]:
+        """The ``name`` processes that beat since ``since``."""
+        query = select(Service).where(Service.name == name, Service.beat >= since)
+        with self.session() as session:
+            return list(session.scalars(query.order_by(Service.beat.desc())).all())
 
     def unmirrored(self, limit: int = 50) -> Sequence[Job]:
         """Sync jobs that ended while Prefect was unreachable: their flow run is missing or
@@ -237,7 +362,9 @@ class JobStore:
                 or_(Job.mirrored.is_(None), Job.mirrored != Job.status),
                 Job.created > now() - timedelta(days=1),
             )
+            .order_by(Job.finished)
             .limit(limit)
+            .options(*LIGHT)
         )
         with self.session() as session:
             return session.scalars(query).all()

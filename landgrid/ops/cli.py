@@ -1,13 +1,21 @@
-"""``landgrid`` command line: serve the embedded stack, load data, manage the schema."""
+"""``landgrid`` command line: serve the embedded stack, load data, manage the schema.
+
+Every error is one line on stderr (``error: ...``), never a traceback: ours, the command
+line's own (exit code 2), an unreachable database, a file that cannot be read; anything
+unexpected too, its traceback then written to ``<data_dir>/logs/cli.log``.
+"""
 
 from __future__ import annotations
 
 import sys
+import traceback
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import OperationalError
 
 from landgrid.errors import LandgridError
 from landgrid.ops.progress import progress_bar
@@ -21,15 +29,41 @@ def say(message: str) -> None:
     console.print(f"[bold cyan]landgrid[/] [{style}]{escape(message)}[/]")
 
 
-class LandgridGroup(click.Group):
-    """Show our own errors as one line, not a traceback."""
+def error(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}")
+    sys.exit(code)
 
-    def invoke(self, ctx: click.Context):
+
+class LandgridGroup(click.Group):
+    """Show every error as one line, not a traceback."""
+
+    def main(self, *args, **kwargs):
         try:
-            return super().invoke(ctx)
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            error("aborted")
+        except click.ClickException as exc:
+            error(exc.format_message(), exc.exit_code)
         except LandgridError as exc:
-            console.print(f"[bold red]error:[/] {exc}")
-            sys.exit(1)
+            error(str(exc))
+        except OperationalError as exc:
+            error(f"database unreachable: {exc.orig or exc}")
+        except OSError as exc:
+            error(str(exc))
+        except Exception as exc:  # a bug: one line here, the traceback in the log
+            error(f"{type(exc).__name__}: {exc} (traceback in {log_traceback()})")
+
+
+def log_traceback() -> Path | str:
+    try:
+        path = Settings().data_dir / "logs" / "cli.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf8") as log:
+            log.write(f"--- {datetime.now(UTC).isoformat()} {' '.join(sys.argv)}\n")
+            log.write(traceback.format_exc())
+        return path
+    except Exception:  # nowhere to write it: say so, still in one line
+        return "no log: the data folder is not writable"
 
 
 @click.group(cls=LandgridGroup)
@@ -82,19 +116,37 @@ def migrate() -> None:
 
 
 @main.command()
+@click.argument("service", type=click.Choice(["worker", "reconciler"]))
+@click.option("--within", default=30.0, show_default=True, help="seconds")
+def alive(service: str, within: float) -> None:
+    """Exit 0 when a SERVICE process of this host beat recently (container health checks)."""
+    import socket
+
+    from landgrid.jobs.store import JobStore
+
+    store = JobStore(Settings().db_url())
+    here = socket.gethostname() + ":"
+    beats = store.services(service, datetime.now(UTC) - timedelta(seconds=within))
+    if not any(s.runner.startswith(here) for s in beats):
+        error(f"no {service} of this host beat in the last {within:.0f} s")
+
+
+@main.command()
 @click.argument("product_id")
 @click.argument("year", type=int)
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
-def ingest(product_id: str, year: int, source: str) -> None:
+@click.option("--replace", is_flag=True, help="replace the year if the product has it")
+def ingest(product_id: str, year: int, source: str, replace: bool) -> None:
     """Add YEAR of PRODUCT_ID from SOURCE (GeoTIFF or netCDF, any CRS and grid).
 
     The same validated ingestion as the ``ingest`` process: CRS, extent and legend classes
-    are checked first, and a bad file changes nothing. A running server serves the year at
-    once.
+    are checked first, and a bad file changes nothing; a year the product has is refused
+    unless ``--replace``. The product is swapped in whole at the end: an ingestion that
+    fails or is killed midway leaves it as it was. A running server serves the year at once.
     """
     from landgrid.catalog import store_path
     from landgrid.raster.product import load_products
-    from landgrid.raster.store import create_store, ingest_year
+    from landgrid.raster.store import YearExists, create_store, ingest_year
 
     settings = Settings()
     products = load_products(settings.products_dir)
@@ -105,8 +157,33 @@ def ingest(product_id: str, year: int, source: str) -> None:
     if not store.exists():
         create_store(product, store)
     with progress_bar(f"ingest {product.id} {year}", console) as progress:
-        report = ingest_year(product, store, source, year, progress)
+        try:
+            report = ingest_year(product, store, source, year, progress, replace=replace)
+        except YearExists as exc:
+            raise click.UsageError(f"{product.id}: {exc} (pass --replace)") from exc
     say(f"{product.id} {year}: ingested from {source} into {store} ({report.seconds:.1f} s)")
+
+
+@main.command("build-cogs")
+@click.argument("product_ids", nargs=-1)
+def build_cogs_command(product_ids: tuple[str, ...]) -> None:
+    """Bring the per-year COGs (tiles, maps, downloads) of PRODUCT_IDS up to date.
+
+    Without ids, every raster product with a store. Only missing or stale COGs are built
+    (ingestion keeps them current; this is for stores made before, or after a crash).
+    """
+    from landgrid.catalog import Catalog
+    from landgrid.raster.cogs import build_cogs
+
+    catalog = Catalog(Settings())
+    rasters = catalog.products().raster
+    unknown = sorted(set(product_ids) - set(rasters))
+    if unknown:
+        raise click.BadParameter(f"no raster store for {unknown}; known: {', '.join(rasters)}")
+    for pid in product_ids or rasters:
+        with progress_bar(f"COGs of {pid}", console) as progress:
+            built = build_cogs(rasters[pid], catalog.store(pid), progress=progress)
+        say(f"{pid}: {len(built)} COG(s) built, the others were current")
 
 
 @main.command("load-vector")
@@ -119,6 +196,7 @@ def ingest(product_id: str, year: int, source: str) -> None:
 @click.option("--time-column", help="temporal property (instant or interval start)")
 @click.option("--time-end-column", help="end of the temporal interval")
 @click.option("--editable/--read-only", default=False, help="allow Part 4 transactions")
+@click.option("--replace", is_flag=True, help="replace the collection (or table) if it exists")
 def load_vector(
     source: Path,
     layer: str | None,
@@ -129,18 +207,35 @@ def load_vector(
     time_column: str | None,
     time_end_column: str | None,
     editable: bool,
+    replace: bool,
 ) -> None:
-    """Load SOURCE (GeoPackage, Shapefile, GeoJSON...) and serve it as a collection."""
+    """Load SOURCE (GeoPackage, Shapefile, GeoJSON...) and serve it as a collection.
+
+    A collection id (or table) in use is refused unless ``--replace``; replacing loads the
+    new table aside and swaps it in one transaction: readers never see half a table, and a
+    load that fails or is killed leaves the collection as it was."""
+    from landgrid.catalog import Catalog
     from landgrid.db import engine
-    from landgrid.features.loader import ensure_unaccent, load_layer, product_definition
+    from landgrid.features.loader import (
+        ensure_unaccent,
+        load_layer,
+        product_definition,
+        time_interval,
+    )
     from landgrid.features.product import write_vector_product
 
     settings = Settings()
+    products = Catalog(settings).products()
+    if product_id in {**products.raster, **products.vector} and not replace:
+        raise click.UsageError(
+            f"collection {product_id!r} already exists: pass --replace to replace it"
+        )
     db = engine(settings.db_url())
     table = table or product_id.replace("-", "_").replace(".", "_").lower()
     with progress_bar(f"load {source.name} into {table}", console) as progress:
-        result = load_layer(db, source, table, layer=layer, progress=progress)
+        result = load_layer(db, source, table, layer=layer, progress=progress, replace=replace)
     ensure_unaccent(db)
+    interval = time_interval(db, table, time_column, time_end_column) if time_column else None
     product = product_definition(
         result,
         product_id,
@@ -149,6 +244,7 @@ def load_vector(
         time_column=time_column,
         time_end_column=time_end_column,
         editable=editable,
+        interval=interval,
     )
     path = write_vector_product(product, settings.vector_products_dir)
     say(

@@ -16,6 +16,7 @@ from landgrid.analysis.polygons import load_landcover_polygons, polygonize, tabl
 from landgrid.catalog import store_path
 from landgrid.db import engine
 from landgrid.ops.generator import write_geotiff
+from landgrid.raster.cogs import build_cogs
 from landgrid.raster.product import RasterProduct, load_products
 from landgrid.raster.store import create_store, ingest_year, open_store, store_years
 from landgrid.settings import Settings
@@ -37,6 +38,8 @@ def load_demo(settings: Settings, say: Say, bar: BarFactory = _no_bar) -> None:
     missing = [y for y in product.years if not store.exists() or y not in store_years(store)]
     db = engine(settings.db_url())
     if not missing and table_exists(db, DEMO_POLYGONS):
+        if build_cogs(product, store):  # a store made before COGs existed
+            say(f"demo raster product {product.id}: COGs brought up to date")
         say(f"demo products already loaded ({product.id}: {product.years})")
         return
     if missing:

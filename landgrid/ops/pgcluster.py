@@ -131,6 +131,21 @@ class Cluster:
     def running(self) -> bool:
         return self._run("pg_ctl", "status", "-D", str(self.directory), check=False).returncode == 0
 
+    def pid(self) -> int | None:
+        """The postmaster's pid while it runs (read from its pid file: no subprocess, so the
+        stack can look every few seconds)."""
+        try:
+            pid = int((self.directory / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except PermissionError:  # someone else's process: it exists
+            return pid
+        except OSError:
+            return None
+        return pid
+
     def start(self) -> None:
         """Start the server (idempotent): clears a stale pid file, refuses a taken port."""
         if self.running():

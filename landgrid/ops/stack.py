@@ -1,26 +1,34 @@
 """The embedded stack behind ``make serve``: PostgreSQL, Prefect server and worker, gunicorn.
 
 Each service is a child process with its log in ``<data_dir>/logs``; the console shows only
-what a person needs (steps, URLs, one-line errors). Ctrl-C (or SIGTERM) stops every child,
-then the database.
+what a person needs (steps, URLs, one-line errors). Once up, the stack supervises: a child
+that exits (the worker, the reconciler, the Prefect server, gunicorn; the private
+PostgreSQL too) is restarted after a backoff (1 s, doubling to 30 s while it keeps failing
+fast) and the others keep running; each restart is said on the console. Start-up waits
+follow progress (a service that still uses CPU or writes its log is still starting), not a
+fixed timeout. Ctrl-C (or SIGTERM) stops every child, then the database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import redis
 import requests
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from landgrid.auth.mode import auth_summary, check_auth_settings
 from landgrid.db import engine
@@ -29,6 +37,22 @@ from landgrid.ops.pgcluster import Cluster, port_in_use
 from landgrid.settings import Settings
 
 Say = Callable[[str], None]
+STALL = 180.0  # seconds a starting service may show no sign of progress
+BACKOFF = (1.0, 30.0)  # first and longest wait before a restart
+STEADY = 60.0  # seconds up after which a child counts as healthy again (backoff reset)
+POLL = 0.5
+DB_GRACE = 3.0  # seconds the private PostgreSQL may be down before the stack starts it
+
+
+@dataclass
+class Supervised:
+    """How a child was started, so that it can be started again, and its restart state."""
+
+    args: list[str]
+    env: dict[str, str]
+    started: float = field(default_factory=time.monotonic)
+    failures: int = 0  # exits in a row, each soon after its start
+    due: float | None = None  # when a restart is due (the child has exited)
 
 
 class Stack:
@@ -36,7 +60,10 @@ class Stack:
         self.settings = settings
         self.say = say
         self.children: dict[str, subprocess.Popen] = {}
+        self.supervised: dict[str, Supervised] = {}
         self.cluster: Cluster | None = None
+        self.cluster_due: float | None = None
+        self.cluster_failures = 0
         self.env = {**os.environ, **child_environment(settings)}
         self.bin = Path(sys.executable).parent
         (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -61,16 +88,24 @@ class Stack:
         check_database(settings.db_url())
 
     # services ----------------------------------------------------------------------------
+    def log_path(self, name: str) -> Path:
+        return self.settings.data_dir / "logs" / f"{name}.log"
+
     def spawn(self, name: str, args: list[str], extra_env: dict[str, str] | None = None) -> None:
-        log = (self.settings.data_dir / "logs" / f"{name}.log").open("ab")
-        self.children[name] = subprocess.Popen(
-            args,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**self.env, **(extra_env or {})},
-            cwd=self.settings.pygeoapi_config.parent,
-            start_new_session=True,
-        )
+        self.launch(name, args, {**self.env, **(extra_env or {})})
+
+    def launch(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        with self.log_path(name).open("ab") as log:
+            self.children[name] = subprocess.Popen(
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.settings.pygeoapi_config.parent,
+                start_new_session=True,
+            )
+        previous = self.supervised.get(name)
+        self.supervised[name] = Supervised(args, env, failures=previous.failures if previous else 0)
 
     def start_redis(self) -> None:
         """Redis for Prefect's messaging, when its server runs several API processes and
@@ -117,20 +152,51 @@ class Stack:
         self.spawn("prefect-server", prefect_api_processes(self.bin, s), env | API_ONLY)
         self.spawn("prefect-services", [*server, "services", "start"], env)
 
-    def wait_prefect(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_prefect(self, stall: float = STALL) -> None:
+        self.wait_ready("prefect-server", f"{self.settings.prefect_api}/health", stall)
+
+    def wait_ready(self, name: str, url: str, stall: float = STALL) -> None:
+        """Until ``url`` answers. Fails when the child exits, or shows no progress (no CPU
+        used, nothing logged) for ``stall`` seconds: a loaded machine only makes it slower.
+        Says how long it has been every 15 s."""
+        started = last_progress = last_said = time.monotonic()
+        mark = self.activity(name)
+        while True:
             self.check_children()
             try:
-                if requests.get(f"{self.settings.prefect_api}/health", timeout=2).ok:
+                if requests.get(url, timeout=5).ok:
                     return
             except requests.RequestException:
                 pass
-            time.sleep(0.5)
-        raise StackError(
-            f"Prefect server did not answer in {timeout:.0f} s "
-            f"(see {self.settings.data_dir / 'logs' / 'prefect-server.log'})"
-        )
+            moment = time.monotonic()
+            if (now_mark := self.activity(name)) != mark:
+                mark, last_progress = now_mark, moment
+            elif moment - last_progress > stall:
+                raise StackError(
+                    f"{name} shows no progress for {stall:.0f} s and does not answer "
+                    f"(see {self.log_path(name)})"
+                )
+            if moment - last_said >= 15:
+                self.say(f"{name}: still starting ({moment - started:.0f} s)")
+                last_said = moment
+            time.sleep(POLL)
+
+    def activity(self, name: str) -> tuple[float, int]:
+        """CPU seconds of the child and its descendants, and the size of its log: either
+        growing means it is still making progress."""
+        cpu = 0.0
+        try:
+            root = psutil.Process(self.children[name].pid)
+            for process in [root, *root.children(recursive=True)]:
+                times = process.cpu_times()
+                cpu += times.user + times.system
+        except (psutil.Error, KeyError):
+            pass
+        try:
+            size = self.log_path(name).stat().st_size
+        except OSError:
+            size = 0
+        return round(cpu, 1), size
 
     def start_worker(self) -> None:
         """Our warm worker (``flows.worker``); ``prefect worker start --pool landgrid``
@@ -163,20 +229,8 @@ class Stack:
             {"PROMETHEUS_MULTIPROC_DIR": str(s.data_dir / "metrics" / f"web-{s.port}")},
         )
 
-    def wait_web(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.check_children()
-            try:
-                if requests.get(f"http://127.0.0.1:{self.settings.port}/", timeout=2).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise StackError(
-            f"the web app did not answer in {timeout:.0f} s "
-            f"(see {self.settings.data_dir / 'logs' / 'web.log'})"
-        )
+    def wait_web(self, stall: float = STALL) -> None:
+        self.wait_ready("web", f"http://127.0.0.1:{self.settings.port}/", stall)
 
     # life cycle --------------------------------------------------------------------------
     def up(self, demo: bool = True, bar=None) -> None:
@@ -246,22 +300,86 @@ class Stack:
                 )
 
     def wait(self) -> None:
-        """Block until Ctrl-C/SIGTERM or until a child dies."""
+        """Supervise until Ctrl-C/SIGTERM."""
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while True:
-            self.check_children()
-            time.sleep(1)
+            self.supervise()
+            time.sleep(POLL)
+
+    # supervision -------------------------------------------------------------------------
+    def supervise(self) -> None:
+        """One look at every child (and the private cluster): restart what is due."""
+        moment = time.monotonic()
+        for name, child in self.children.items():
+            state = self.supervised[name]
+            if child.poll() is not None and state.due is None:
+                self.exited(name, child, state, moment)
+            elif state.due is not None and moment >= state.due:
+                self.say(f"{name}: restarting")
+                self.launch(name, state.args, state.env)
+        if self.cluster is not None:
+            self.supervise_cluster(moment)
+
+    def exited(self, name: str, child: subprocess.Popen, state: Supervised, moment: float) -> None:
+        """Note a child's exit, clean up what it left, schedule its restart."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)  # what it started dies with it
+        self.forget_service(child.pid)
+        up = moment - state.started
+        state.failures = 0 if up > STEADY else state.failures + 1
+        delay = min(BACKOFF[0] * 2 ** max(state.failures - 1, 0), BACKOFF[1])
+        state.due = moment + delay
+        self.say(
+            f"WARNING: {name} exited (code {child.returncode}) after {up:.0f} s; "
+            f"restarting in {delay:.0f} s (see {self.log_path(name)})"
+        )
+
+    def forget_service(self, pid: int) -> None:
+        """Remove a dead worker's or reconciler's beat at once: ``/health`` shows the part
+        missing while it restarts (not only once its beat is stale)."""
+        from landgrid.jobs.store import JobStore
+
+        with contextlib.suppress(SQLAlchemyError):
+            JobStore(self.settings.db_url()).forget_service(f"{socket.gethostname()}:{pid}")
+
+    def supervise_cluster(self, moment: float) -> None:
+        assert self.cluster is not None
+        if self.cluster_due is None:
+            if self.cluster.pid() is not None:
+                return
+            # an operator's `pg_ctl restart` is down for a moment: give it time to come back
+            delay = min(DB_GRACE * 2**self.cluster_failures, BACKOFF[1])
+            self.cluster_due = moment + delay
+            self.say(f"WARNING: PostgreSQL stopped; restarting in {delay:.0f} s unless it is back")
+        elif moment >= self.cluster_due:
+            if self.cluster.pid() is not None:
+                self.say("PostgreSQL: back")
+            else:
+                self.restart_cluster()
+            self.cluster_due = None
+
+    def restart_cluster(self) -> None:
+        assert self.cluster is not None
+        try:
+            self.cluster.start()
+        except StackError as exc:
+            self.cluster_failures += 1
+            self.say(f"WARNING: PostgreSQL did not start ({exc}); trying again")
+        else:
+            self.cluster_failures = 0
+            self.say("PostgreSQL: restarted")
 
     def stop(self) -> None:
         for child in self.children.values():
-            if child.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.pid, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for child in self.children.values():
             try:
                 child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
         if self.cluster is not None:
             self.cluster.stop()

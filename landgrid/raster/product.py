@@ -27,6 +27,7 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from landgrid.catalogue.metadata import License, ProductMetadata, Provider
 from landgrid.errors import LandgridError
 
 RGB = tuple[int, int, int]
@@ -72,13 +73,6 @@ class LegendClass(BaseModel):
         return not (self.technical or self.nodata)
 
 
-class Provider(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    url: str
-
-
 class Extent(BaseModel):
     """Bounds of the product grid, in the product's CRS."""
 
@@ -96,17 +90,17 @@ class Extent(BaseModel):
         return self
 
 
-class RasterProduct(BaseModel):
-    """A land-cover product: one categorical uint8 layer per year on a fixed grid."""
+class RasterProduct(ProductMetadata):
+    """A land-cover product: one categorical uint8 layer per year on a fixed grid; its
+    licence, providers, themes, contacts and lineage are those of ``ProductMetadata``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str = ""
-    keywords: list[str] = Field(default_factory=list)
-    licence: str
-    provider: Provider
+    license: License  # type: ignore[assignment]  # required here
+    providers: list[Provider] = Field(min_length=1)
     crs: CRSField
     resolution: float = Field(gt=0, description="pixel size in CRS units (square pixels)")
     extent: Extent
@@ -145,6 +139,11 @@ class RasterProduct(BaseModel):
         if len(set(self.years)) != len(self.years):
             raise ValueError("years: duplicates")
         return self
+
+    @property
+    def provider(self) -> Provider:
+        """The producer (a raster product always names one provider at least)."""
+        return super().provider or self.providers[0]
 
     @property
     def codes(self) -> list[int]:

@@ -29,6 +29,8 @@ import numpy as np
 import xarray as xr
 
 from landgrid.errors import LandgridError
+from landgrid.raster import cogs
+from landgrid.raster.layout import VARIABLE, years_of
 from landgrid.raster.product import RasterProduct, flag_meaning
 from landgrid.raster.sourcefile import (
     IngestCRSError,
@@ -54,6 +56,7 @@ __all__ = [
     "IngestValueError",
     "IngestYearError",
     "StoreError",
+    "YearExists",
     "check_store",
     "create_store",
     "ingest_year",
@@ -61,7 +64,6 @@ __all__ = [
     "store_years",
 ]
 
-VARIABLE = "land_cover"
 TIME_UNITS = "days since 1970-01-01"
 CALENDAR = "proleptic_gregorian"
 Progress = Callable[[int, int], None]
@@ -69,6 +71,10 @@ Progress = Callable[[int, int], None]
 
 class StoreError(LandgridError):
     """The store is missing, already exists, or does not match its product."""
+
+
+class YearExists(StoreError):
+    """The year to ingest is in the store already, and replacing it was not asked for."""
 
 
 def _now() -> str:
@@ -185,15 +191,7 @@ def open_store(path: Path, *, masked: bool = False) -> xr.Dataset:
 def store_years(path: Path) -> list[int]:
     """Years present in a store, in time order."""
     with netCDF4.Dataset(path) as ds:
-        return _years(ds)
-
-
-def _years(ds: netCDF4.Dataset) -> list[int]:
-    time = ds["time"]
-    if time.size == 0:
-        return []
-    dates = netCDF4.num2date(time[:], time.units, time.calendar)
-    return [int(d.year) for d in np.atleast_1d(dates)]
+        return years_of(ds)
 
 
 def check_store(ds: netCDF4.Dataset, product: RasterProduct, path: Path) -> None:
@@ -218,7 +216,7 @@ def row_blocks(ds: netCDF4.Dataset) -> list[tuple[int, int]]:
 
 def time_slot(ds: netCDF4.Dataset, year: int) -> tuple[int, bool]:
     """Index for ``year`` (shifting later years up one) and whether it replaces one."""
-    years = _years(ds)
+    years = years_of(ds)
     if year in years:
         return years.index(year), True
     index = sum(y < year for y in years)
@@ -257,28 +255,38 @@ def ingest_year(
     progress: Progress | None = None,
     *,
     band: int = 1,
+    replace: bool = False,
 ) -> IngestReport:
-    """Add (or replace) one year in the store from a raster in any CRS and grid.
+    """Add one year to the store (replace it only if ``replace``) from a raster in any CRS
+    and grid.
 
     All checks run first (year, readability, CRS, overlap, and a full scan of the values), so
     a bad source raises an ``IngestError`` before the store is opened. Then the source is
     resampled by nearest neighbour onto the product grid, one chunk-row of the store at a
     time (memory ~ chunk x width), into a temporary copy of the store that is renamed over
-    the original only once complete: a crash or an exception leaves the old store as it was.
-    An exclusive lock serialises concurrent ingestions into the same store.
+    the original only once complete: a crash, a kill or an exception leaves the old store as
+    it was (and the next ingestion removes the copy a killed one left). An exclusive lock
+    serialises concurrent ingestions into the same store. Then the year's COG is built
+    (``landgrid.raster.cogs``: the read path of tiles and maps), with any other year's that
+    is missing or stale.
     """
     started = time.perf_counter()
     store_path, source = Path(store_path), str(source_path)
     check_year(year)
     if not store_path.is_file():
         raise StoreError(f"{store_path}: no store; create it first")
+    _refuse_existing(store_path, year, replace)
     with open_source(source, band) as src:
         check_georef(src, product, source)
         checks = source_blocks(src)
         with netCDF4.Dataset(store_path) as ds:
             check_store(ds, product, store_path)
             blocks = row_blocks(ds)
-        total, done = len(checks) + len(blocks), 0
+            years = years_of(ds)
+        fresh = {y for y in years if y != year and cogs.is_current(store_path, y)}
+        rebuilt = sorted({*years, year} - fresh)
+        cog_steps = len(rebuilt) * (-(-product.height // cogs.BLOCK) + 1)
+        total, done = len(checks) + len(blocks) + cog_steps, 0
 
         def tick() -> None:
             nonlocal done
@@ -288,6 +296,8 @@ def ingest_year(
 
         check_values(src, band, product, source, tick)
         with _locked(store_path):
+            _refuse_existing(store_path, year, replace)  # another ingestion added it meanwhile
+            _remove_stale_copies(store_path)
             tmp = store_path.with_name(f".{store_path.name}.{os.getpid()}.ingesting")
             try:
                 shutil.copyfile(store_path, tmp)
@@ -306,6 +316,10 @@ def ingest_year(
                 os.replace(tmp, store_path)
             finally:
                 tmp.unlink(missing_ok=True)
+            cogs.keep(store_path, fresh)  # the other years did not change
+            cogs.build_cogs(
+                product, store_path, rebuilt, lambda n, _: progress and progress(done + n, total)
+            )
         return IngestReport(
             product=product.id,
             year=year,
@@ -318,6 +332,30 @@ def ingest_year(
             nodata_pixels=int(histogram[product.nodata]),
             seconds=time.perf_counter() - started,
         )
+
+
+def _refuse_existing(store_path: Path, year: int, replace: bool) -> None:
+    if not replace and year in store_years(store_path):
+        raise YearExists(f"the product already has {year}; replacing it must be asked for")
+
+
+def _remove_stale_copies(store_path: Path) -> None:
+    """Remove the temporary copies of ingestions that were killed (their process is gone);
+    called under the store's lock."""
+    for copy in store_path.parent.glob(f".{store_path.name}.*.ingesting"):
+        pid = copy.name.removeprefix(f".{store_path.name}.").removesuffix(".ingesting")
+        if pid.isdigit() and not _alive(int(pid)):
+            copy.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from flask import Blueprint, Response
 
-from landgrid.web.http import json_response, wants_html
+from landgrid.web.http import check_params, json_response, wants_html
 from landgrid.web.pages import page
 
 OGC = "http://www.opengis.net/spec"
@@ -31,6 +31,7 @@ def conformance_blueprint(base: str, declared: Sequence[ConformsTo]) -> Blueprin
 
     @bp.get("/conformance")
     def conformance() -> Response:
+        check_params(["f"])
         html = wants_html()
         classes = list(dict.fromkeys([*COMMON, *(c for api in declared for c in api())]))
         if html:

@@ -17,9 +17,9 @@ import re
 import uuid
 
 from flask import Flask, Response, g, request
-from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from landgrid.db import database_down
 from landgrid.errors import ApiError, Unavailable
 from landgrid.web.http import exception_response
 
@@ -71,19 +71,12 @@ def install_error_boundary(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        if _database_down(error):
+        if database_down(error):
             LOGGER.warning("database unavailable [%s]: %s", _rid(), str(error).splitlines()[0])
             down = Unavailable("the database is unavailable; try again in a few seconds")
             return exception_response(down, {"Retry-After": RETRY_AFTER})
         LOGGER.exception("%s %s [%s] failed", request.method, request.full_path, _rid())
         return exception_response(ApiError(f"internal error (request id {_rid()})"))
-
-
-def _database_down(error: Exception) -> bool:
-    """A lost or refused connection (a restart), not a bad statement."""
-    if isinstance(error, OperationalError):
-        return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def _rid() -> str:

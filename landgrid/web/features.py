@@ -21,8 +21,9 @@ from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, Page
 from landgrid.guards import Limits
 from landgrid.web.auth import caller
+from landgrid.web.collections import legend_of
 from landgrid.web.conformance import OGC
-from landgrid.web.http import wants_html
+from landgrid.web.http import check_params, wants_html
 from landgrid.web.inputs import body_text, json_body
 from landgrid.web.pages import page as html_page
 
@@ -87,6 +88,19 @@ def features_blueprint(
             store = stores[collection_id] = FeatureStore(db_url, product, fs, limits)
         return store
 
+    @bp.after_request
+    def allow(response: Response) -> Response:
+        """OPTIONS lists what the resource allows now (Part 4 ``options-response``): the
+        item routes exist for every collection, but only editable ones change."""
+        args = request.view_args or {}
+        if request.method == "OPTIONS" and "item_id" in args:
+            product = catalog.vector(args.get("collection_id", ""))
+            if product is not None and not product.editable:
+                methods = [m.strip() for m in response.headers.get("Allow", "").split(",")]
+                kept = [m for m in methods if m and m not in ("PUT", "PATCH", "DELETE")]
+                response.headers["Allow"] = ", ".join(kept)
+        return response
+
     @bp.route("/collections/<collection_id>/items", methods=["GET", "POST"])
     def items(collection_id: str) -> Any:
         store = store_of(collection_id)
@@ -101,23 +115,21 @@ def features_blueprint(
         body_filter, body_lang = _body_filter() if is_filter_post else (None, None)
         info, req = store.parse(request.args, body_filter, body_lang)
         page = store.items(info, req)
-        kept = {k: v for k, v in request.args.items() if k not in ("cursor", "f")}
+        kept = {k: v for k, v in request.args.items() if k not in ("cursor", "offset", "f")}
         if body_filter is not None:
             kept |= {
                 "filter": json.dumps(req.filter, separators=(",", ":")),
                 "filter-lang": "cql2-json",
             }
         if html:
-            return _items_html(store, page, url, kept)
+            return _items_html(store, page, url, kept, legend_of(catalog, collection_id))
         return _collection_response(page, url, kept)
 
     @bp.route("/collections/<collection_id>/items/<item_id>", methods=["GET"])
     def item(collection_id: str, item_id: str) -> Any:
         store = store_of(collection_id)
         html = wants_html(("json", "geojson"), GEOJSON)
-        unknown = set(request.args) - {"f", "crs", "lang"}
-        if unknown:
-            raise InvalidParameter(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+        check_params(["f", "crs"])
         text, crs = store.item(item_id, request.args.get("crs"))
         collection = f"{base}/collections/{collection_id}"
         if html:
@@ -128,6 +140,7 @@ def features_blueprint(
                 feature=json.loads(text),
                 collection_href=collection,
                 collection_title=store.product.title,
+                legend=legend_of(catalog, collection_id),
             )
         href = f"{collection}/items/{item_id}"
         links = [
@@ -154,6 +167,7 @@ def features_blueprint(
     @bp.route("/collections/<collection_id>/queryables", methods=["GET"])
     def queryables(collection_id: str) -> Any:
         store = store_of(collection_id)
+        check_params(["f"])
         html = wants_html(json_type=SCHEMA_JSON)
         schema = {"$id": f"{base}/collections/{collection_id}/queryables", **store.queryables()}
         if html:
@@ -170,8 +184,10 @@ def features_blueprint(
     return bp
 
 
-def _items_html(store: FeatureStore, page: Page, url: str, args: dict[str, str]) -> Response:
-    """A page of items as a table, paged by the same keyset cursors as the JSON."""
+def _items_html(
+    store: FeatureStore, page: Page, url: str, args: dict[str, str], legend: list | None
+) -> Response:
+    """A page of items as a map and a table, paged by the same keyset cursors as the JSON."""
     html = {**args, "f": "html"}
     links = [
         {"rel": rel, "href": f"{url}?{urlencode(html | {'cursor': token})}"}
@@ -188,6 +204,9 @@ def _items_html(store: FeatureStore, page: Page, url: str, args: dict[str, str])
         columns=columns,
         links=links,
         items_href=url,
+        json_href=f"{url}?{urlencode(args | _cursor(request.args))}",
+        args=args,
+        legend=legend,
         collection_href=url.rsplit("/", 1)[0],
         collection_title=store.product.title,
     )
@@ -256,4 +275,5 @@ def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response
 
 
 def _cursor(args: Any) -> dict[str, str]:
-    return {"cursor": args["cursor"]} if "cursor" in args else {}
+    """Where this page starts: its cursor and offset (next/prev links start afresh)."""
+    return {k: args[k] for k in ("cursor", "offset") if k in args}

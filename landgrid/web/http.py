@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, request
@@ -58,3 +59,10 @@ def wants_html(json_names: tuple[str, ...] = ("json",), json_type: str = JSON) -
 def html_alternate(href: str) -> dict[str, str]:
     """The link to the HTML representation of the JSON resource at ``href``."""
     return {"href": f"{href}?f=html", "rel": "alternate", "type": HTML, "title": "HTML"}
+
+
+def check_params(allowed: Iterable[str]) -> None:
+    """Refuse query parameters the API definition does not declare for this resource."""
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise InvalidParameterValue(f"unknown query parameter(s): {', '.join(unknown)}")

@@ -13,14 +13,15 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 
 from flows.dispatch import Dispatcher
-from landgrid.errors import InvalidParameterValue, NoSuchJob
-from landgrid.jobs.documents import document, status_info
+from landgrid.errors import InvalidParameterValue, NoSuchJob, NoSuchProcess
+from landgrid.jobs.documents import status_info
 from landgrid.jobs.logbook import job_lines
 from landgrid.jobs.model import Job
 from landgrid.jobs.store import JOB_LIMIT, STATUSES, JobFilter, decode_cursor, encode_cursor
 from landgrid.web.auth import caller
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
+from landgrid.web.result_views import OutputView, output_views
 from landgrid.web.results import one_output, results_response
 
 MAX_DURATION = 10**12  # seconds (31,000 years): beyond it a float of it would overflow
@@ -61,7 +62,21 @@ def _list(name: str) -> list[str]:
     return [v for raw in request.args.getlist(name) for v in raw.split(",") if v]
 
 
+LIST_PARAMETERS = (
+    "type",
+    "processID",
+    "status",
+    "datetime",
+    "minDuration",
+    "maxDuration",
+    "limit",
+    "cursor",
+    "f",
+)
+
+
 def job_filter() -> JobFilter:
+    check_params(LIST_PARAMETERS)
     jobs = JobFilter(owners=visible_owners())
     jobs.limit = _number("limit", JOB_LIMIT[0], JOB_LIMIT[2]) or JOB_LIMIT[1]
     types = _list("type")
@@ -91,6 +106,24 @@ def job_filter() -> JobFilter:
 def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
     bp = Blueprint("jobs", __name__)
     store, result_store = dispatcher.store, dispatcher.runner.results
+    registry, catalog = dispatcher.registry, dispatcher.runner.catalog
+
+    def description(process_id: str) -> dict:
+        try:
+            return registry.description(process_id)
+        except NoSuchProcess:  # a job of a process no longer offered
+            return {"id": process_id, "title": process_id, "outputs": {}}
+
+    def views(job: Job) -> list[OutputView]:
+        if job.status != "successful":
+            return []
+        return output_views(job, description(job.process_id), base, catalog, result_store)
+
+    def prefect_run(job: Job) -> str | None:
+        """The job's flow run in the Prefect UI, for operators (admins)."""
+        if not (caller().is_admin and job.flow_run_id):
+            return None
+        return f"{dispatcher.settings.prefect_ui}/runs/flow-run/{job.flow_run_id}"
 
     def owned_job(job_id: str) -> Job:
         job = store.get(job_id)
@@ -115,20 +148,40 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
             links.append({"href": f"{base}/jobs?{urlencode(args)}", "rel": "next", "type": JSON})
         body = {"jobs": [status_info(job, base) for job in shown], "links": links}
         if html:
-            return page("jobs.html", base=base, title="Jobs", doc=body)
+            return page(
+                "jobs.html",
+                base=base,
+                title="Jobs",
+                doc=body,
+                args=request.args,
+                statuses=STATUSES,
+                process_ids=registry.ids(),
+            )
         return json_response(body)
 
     @bp.get("/jobs/<job_id>")
     def job_status(job_id: str) -> Response:
+        check_params(["f"])
         html = wants_html()
-        status = status_info(owned_job(job_id), base)
+        job = owned_job(job_id)
+        status = status_info(job, base)
         if html:
-            lines = job_lines(store, job_id)
-            return page("job.html", base=base, title=f"Job {job_id}", job=status, lines=lines)
+            return page(
+                "job.html",
+                base=base,
+                title=f"Job {job_id}",
+                job=status,
+                process_title=description(job.process_id).get("title", job.process_id),
+                inputs=job.inputs,
+                prefect_run=prefect_run(job),
+                views=views(job),
+                lines=job_lines(store, job_id),
+            )
         return json_response(status)
 
     @bp.delete("/jobs/<job_id>")
     def dismiss(job_id: str) -> Response:
+        check_params([])
         job = owned_job(job_id)
         if job.status == "dismissed":
             raise NoSuchJob(f"job {job_id} is already dismissed")
@@ -137,16 +190,24 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/jobs/<job_id>/results")
     def results(job_id: str) -> Response:
+        check_params(["f"])
         html = wants_html()
         job = owned_job(job_id)
         if html and job.status == "successful":
-            body = document(job, base)
-            return page("results.html", base=base, title="Results", job_id=job.id, results=body)
+            return page(
+                "results.html",
+                base=base,
+                title="Results",
+                job_id=job.id,
+                process=description(job.process_id),
+                views=views(job),
+            )
         return results_response(job, base, result_store)
 
     @bp.get("/jobs/<job_id>/logs")
     def logs(job_id: str) -> Response:
         """What the web app, the worker and the reconciler logged about the job."""
+        check_params([])
         job = owned_job(job_id)
         href = f"{base}/jobs/{job.id}"
         lines = [
@@ -167,6 +228,7 @@ def jobs_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/jobs/<job_id>/results/<output_id>")
     def one_result(job_id: str, output_id: str) -> Response:
+        check_params([])
         job = owned_job(job_id)
         if job.status != "successful":
             return results_response(job, base, result_store)

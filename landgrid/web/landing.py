@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, send_from_directory
 
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.openapi import OpenApi
 from landgrid.web.pages import page
 
@@ -28,6 +28,7 @@ def landing_links(base: str, processes: bool) -> list[dict[str, str]]:
         {"href": f"{base}/openapi", "rel": "service-desc", "type": OPENAPI_JSON, "title": "API"},
         {"href": f"{base}/openapi?f=html", "rel": "service-doc", "type": "text/html"},
         {"href": f"{base}/conformance", "rel": "conformance", "type": JSON},
+        {"href": f"{base}/conformance", "rel": f"{OGC_REL}/conformance", "type": JSON},
         {"href": f"{base}/collections", "rel": "data", "type": JSON, "title": "collections"},
     ]
     if processes:
@@ -46,6 +47,7 @@ def landing_blueprint(
 
     @bp.get("/")
     def landing() -> Response:
+        check_params(["f"])
         html = wants_html()
         body = {
             "title": metadata.get("title", "Landgrid"),
@@ -58,6 +60,7 @@ def landing_blueprint(
 
     @bp.get("/openapi")
     def openapi() -> Response:
+        check_params(["f"])
         html = wants_html(json_type=OPENAPI_JSON)
         document = definition.document()
         if html:

@@ -4,9 +4,10 @@
 only forgets the cookie: ours also ends the provider session (RP-initiated logout), or
 the next ``/login`` would silently log the same user in again. The session cookie is
 signed, not encrypted, and holds the tokens: ``HttpOnly``, ``SameSite=Lax`` (the provider's
-redirect back is a top-level GET), ``Secure`` on https. A session only authenticates safe
-methods (GET/HEAD): anything that changes state needs a bearer token, so a cross-site form
-cannot run a process or dismiss a job with a user's cookie (no CSRF tokens needed).
+redirect back is a top-level GET), ``Secure`` on https. A session authenticates safe
+methods (GET/HEAD) by itself; a request that changes state (run a process, dismiss a job)
+also needs the session's CSRF token (``landgrid.web.csrf``), so a cross-site form cannot
+use a user's cookie. Either way the session acts as its user, the access token's ``sub``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from flask_oidc import OpenIDConnect
 
 from landgrid.auth.authenticator import Authenticator
 from landgrid.auth.principal import AuthUnavailable, InvalidToken, Principal
+from landgrid.errors import Forbidden
 from landgrid.settings import Settings
+from landgrid.web import csrf
 
 SAFE = ("GET", "HEAD")
 
@@ -63,13 +66,17 @@ def install_login(app: Flask, settings: Settings) -> None:
 
 
 def session_principal(authenticator: Authenticator) -> Principal | None:
-    """The logged-in browser user, for safe methods only; its access token is checked
-    like any bearer token (an expired one was refreshed by flask-oidc's hook)."""
-    if request.method not in SAFE:
-        return None
-    token = (session.get("oidc_auth_token") or {}).get("access_token")
+    """The logged-in browser user; its access token is checked like any bearer token (an
+    expired one was refreshed by flask-oidc's hook). A request that changes state without
+    the session's CSRF token is refused (403), whoever sent it."""
+    token = (session.get(csrf.TOKEN_KEY) or {}).get("access_token")
     if not token:
         return None
+    if request.method not in SAFE and not csrf.request_has_token():
+        raise Forbidden(
+            f"a browser session changes state only from this server's pages (header "
+            f"{csrf.HEADER} missing or wrong); scripts send a bearer token instead"
+        )
     try:
         return authenticator.authenticate(f"Bearer {token}")
     except (InvalidToken, AuthUnavailable):

@@ -2,6 +2,9 @@
 
 Execution is request -> validate -> record -> submit (or run) -> respond. Every error is an
 OGC exception document with the right status; nothing is recorded for an invalid request.
+Fair share: beyond ``max_jobs_per_user`` queued + running jobs of the caller, or
+``max_jobs`` of everybody, a new job is refused with 429 and ``Retry-After`` (a retried
+POST with its ``Idempotency-Key`` still gets its job).
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ import re
 from flask import Blueprint, Response, request
 
 from flows.dispatch import Dispatcher
-from landgrid.errors import InvalidParameterValue
+from landgrid.errors import InvalidParameterValue, TooManyJobs
 from landgrid.jobs.callbacks import CallbackPolicy
 from landgrid.jobs.documents import status_info
 from landgrid.jobs.model import Job
 from landgrid.jobs.request import parse_execute
+from landgrid.jobs.store import JobLimitReached
 from landgrid.web.auth import caller
 from landgrid.web.conformance import OGC
-from landgrid.web.http import JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.inputs import json_body
 from landgrid.web.pages import page
 from landgrid.web.results import results_response
@@ -46,6 +50,7 @@ SUMMARY = (
     "outputTransmission",
 )
 PROCESS_LIMIT = (1, 100, 1000)  # minimum, default, maximum of `limit` on /processes
+RETRY_FULL = "10"  # seconds: about what a few queued jobs take to run
 
 
 def processes_conformance(dispatcher: Dispatcher) -> list[str]:
@@ -97,6 +102,7 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/processes")
     def processes() -> Response:
+        check_params(["f", "limit", "after"])
         html = wants_html()
         limit = _limit()
         ids = registry.ids()
@@ -131,6 +137,7 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
 
     @bp.get("/processes/<process_id>")
     def process(process_id: str) -> Response:
+        check_params(["f"])
         html = wants_html()
         body = registry.description(process_id) | {"links": process_links(base, process_id)}
         if html:
@@ -144,6 +151,7 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
     @bp.post("/processes/<process_id>/execution")
     def execute(process_id: str) -> Response:
         description = registry.description(process_id)
+        check_params([])
         body = json_body(empty="{}")
         execute_request = parse_execute(description, body, callbacks)
         who = caller()
@@ -160,9 +168,14 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
                 "Idempotency-Key must be 1 to 255 characters, none a control character"
             )
         run_async = can_async and (asked_async or not can_sync)
-        job, new = dispatcher.record(
-            process_id, execute_request, who, key, "async" if run_async else "sync"
-        )
+        try:
+            job, new = dispatcher.record(
+                process_id, execute_request, who, key, "async" if run_async else "sync"
+            )
+        except JobLimitReached as exc:
+            raise TooManyJobs(
+                f"{exc}: try again when one has finished", headers={"Retry-After": RETRY_FULL}
+            ) from exc
         headers: dict[str, str] = {}
         if not new:  # a retried POST: the same job, whatever it has become
             return created(job, headers)
@@ -180,6 +193,8 @@ def processes_blueprint(base: str, dispatcher: Dispatcher) -> Blueprint:
         if not job.final:  # still running: continues asynchronously
             headers.pop("Preference-Applied", None)
             return created(job, headers)
-        return results_response(job, base, dispatcher.runner.results, headers)
+        response = results_response(job, base, dispatcher.runner.results, headers)
+        response.headers.add("Link", f'<{base}/jobs/{job.id}>; rel="monitor"')  # the job
+        return response
 
     return bp

@@ -1,6 +1,7 @@
 """Browser login with the authorization code flow, driven like a browser: the provider's
-login and consent forms, the session cookie's flags, reading with the session, no state
-change by cookie, and a logout that also ends the provider session."""
+login and consent forms, the session cookie's flags, reading with the session, changing
+state only with the session's CSRF token (as its own user), and a logout that also ends
+the provider session."""
 
 from __future__ import annotations
 
@@ -66,13 +67,47 @@ def test_session_cookie_flags(auth_url):
     # Secure is set on https URLs and in production; the tests serve plain http
 
 
-def test_session_cannot_change_state(auth_url):
-    """No bearer token, only the cookie: a cross-site form could do this, so 401."""
-    browser = login(auth_url, "user-a")
-    r = browser.post(
-        f"{auth_url}/processes/echo/execution", json={"inputs": {"echoInput": "csrf"}}, timeout=30
+def csrf_token(browser: requests.Session, auth_url: str) -> str:
+    """The token our pages give a logged-in session (``<meta name="csrf-token">``)."""
+    page = browser.get(f"{auth_url}/processes/echo?f=html", timeout=30)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text)
+    assert match, page.text[:500]
+    return match.group(1)
+
+
+def execute(browser: requests.Session, auth_url: str, token: str | None) -> requests.Response:
+    headers = {"Prefer": "respond-async"} | ({"X-CSRF-Token": token} if token else {})
+    return browser.post(
+        f"{auth_url}/processes/echo/execution",
+        json={"inputs": {"echoInput": "from the form"}},
+        headers=headers,
+        timeout=30,
     )
-    assert r.status_code == 401
+
+
+def test_session_cannot_change_state_without_its_csrf_token(auth_url):
+    """Only the cookie, as a cross-site form would send it: refused, and nothing recorded."""
+    browser = login(auth_url, "user-a")
+    before = browser.get(f"{auth_url}/jobs?limit=1000", timeout=30).json()["jobs"]
+    for token in (None, "forged", csrf_token(login(auth_url, "user-b"), auth_url)):
+        r = execute(browser, auth_url, token)
+        assert r.status_code == 403, r.text
+        assert "X-CSRF-Token" in r.json()["detail"]
+    assert browser.get(f"{auth_url}/jobs?limit=1000", timeout=30).json()["jobs"] == before
+
+
+def test_session_runs_a_process_with_its_csrf_token_as_its_user(auth_url, oidc):
+    browser = login(auth_url, "user-a")
+    r = execute(browser, auth_url, csrf_token(browser, auth_url))
+    assert r.status_code == 201, r.text
+    job = r.headers["Location"]
+    assert browser.get(job, timeout=30).status_code == 200  # the session's user owns it
+    assert login(auth_url, "user-b").get(job, timeout=30).status_code == 404
+    assert requests.get(job, headers=oidc.headers("user-b"), timeout=30).status_code == 404
+    # and may dismiss it, with the token too
+    token = csrf_token(browser, auth_url)
+    assert browser.delete(job, timeout=30).status_code == 403
+    assert browser.delete(job, headers={"X-CSRF-Token": token}, timeout=30).status_code == 200
 
 
 def test_session_roles_come_from_the_token(auth_url):

@@ -316,3 +316,26 @@ def test_published_collection_belongs_to_its_owner(auth_url, oidc):
             expect(call(oidc, who, "GET", url, params={"f": "json"}), status)
         listed = call(oidc, who, "GET", f"{auth_url}/collections?f=json").json()["collections"]
         assert (collection in {c["id"] for c in listed}) == (status == 200)
+    # its vector tiles, map and map tiles: the same rule, and never in a shared cache
+    base = f"{auth_url}/collections/{collection}"
+    r = call(oidc, "operator", "GET", f"{base}/tiles/WebMercatorQuad")
+    assert r.status_code == 200, r.text
+    tileset = r.json()
+    lim = tileset["tileMatrixSetLimits"][-1]
+    cell = f"{lim['tileMatrix']}/{lim['minTileRow']}/{lim['minTileCol']}"
+    paths = (
+        "/tiles",
+        "/tiles/WebMercatorQuad",
+        f"/tiles/WebMercatorQuad/{cell}",
+        "/map/tiles/WebMercatorQuad",
+        f"/map/tiles/WebMercatorQuad/{cell}",
+        "/map?width=64",
+    )
+    for who, status in (("operator", 200), ("admin", 200), ("user-a", 404), ("anonymous", 404)):
+        for path in paths:
+            r = call(oidc, who, "GET", base + path)
+            if status == 200:
+                assert r.status_code in (200, 204), (who, path, r.text)
+                assert r.headers["Cache-Control"].startswith("private"), (path, r.headers)
+            else:
+                expect(r, status)

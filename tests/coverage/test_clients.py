@@ -23,12 +23,16 @@ def store(stack):
     return store_path(stack.settings, ID)
 
 
-def test_gdal_translate_through_ogcapi(base_url, store, tmp_path):
+@pytest.mark.parametrize(("query", "band"), [("", 2), ("?datetime=2018", 1)])
+def test_gdal_translate_through_ogcapi(base_url, store, tmp_path, query, band):
+    """GDAL's OGCAPI driver: the newest year, or the one the collection URL's ``datetime``
+    asks (it follows the collection's coverage link, which carries it). The driver always
+    reads the coverage as EPSG:4326, so the check is against the store resampled so."""
     if not shutil.which("gdal_translate"):
         pytest.skip("gdal_translate not installed")
     out = tmp_path / "gdal.tif"
     subprocess.run(
-        ["gdal_translate", "-q", f"OGCAPI:{base_url}/collections/{ID}", str(out)],
+        ["gdal_translate", "-q", f"OGCAPI:{base_url}/collections/{ID}{query}", str(out)],
         check=True,
         timeout=300,
         cwd=tmp_path,  # GDAL's WMS cache goes to cwd
@@ -38,7 +42,7 @@ def test_gdal_translate_through_ogcapi(base_url, store, tmp_path):
         assert got.dtypes[0] == "uint8" and got.crs.to_epsg() == 4326
         expected = np.full(got.shape, 255, dtype=np.uint8)
         reproject(
-            src.read(2),
+            src.read(band),
             expected,
             src_transform=src.transform,
             src_crs=src.crs,

@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 import requests
 
-from landgrid.web.openapi.coverages import PARAMETERS, describe_coverages
+from landgrid.catalog import Products
+from landgrid.features.settings import FeatureSettings
+from landgrid.settings import Settings
+from landgrid.web.openapi import assemble
+from landgrid.web.openapi.coverages import PARAMETERS, describe
+from landgrid.web.openapi.shared import Context
 
 ID = "clcplus-backbone"
 NAMES = {
@@ -17,6 +22,7 @@ NAMES = {
     "bbox-crs",
     "datetime",
     "properties",
+    "exclude-properties",
     "resolution",
     "width",
     "height",
@@ -25,11 +31,15 @@ NAMES = {
     "scale-size",
     "scale-factor",
     "scale-axes",
+    "scaleSize",
+    "scaleFactor",
+    "scaleAxes",
 }
 MEDIA = {
     "image/tiff; application=geotiff",
     "application/x-netcdf",
     "application/vnd.cov+json",
+    "application/prs.coverage+json",
     "image/png",
     "text/html",
 }
@@ -63,7 +73,7 @@ def check_coverage_paths(document: dict, product_id: str) -> None:
     operation = document["paths"][base]["get"]
     for ref in _refs(operation):
         _resolve(document, {"$ref": ref})
-    params = [_resolve(document, p) for p in operation["parameters"]]
+    params = [_resolve(document, p) for p in operation["parameters"] if p["in"] == "query"]
     assert {p["name"] for p in params} == NAMES
     for p in params:
         assert p["in"] == "query" and isinstance(p["description"], str)
@@ -88,17 +98,17 @@ def check_coverage_paths(document: dict, product_id: str) -> None:
     assert len(ids) == len(set(ids)), "operationIds must be unique"
 
 
-def test_describe_coverages_replaces_pygeoapis_operation(corine):
-    path = f"/collections/{corine.id}/coverage"
-    document = {
-        "openapi": "3.0.2",
-        "paths": {path: {"get": {"parameters": [{"$ref": "https://remote/subset"}]}}},
-        "components": {"parameters": {"f": {}}},
-    }
-    describe_coverages(document, {corine.id: corine, "other": corine})
+def test_each_raster_product_is_described(corine):
+    context = Context(
+        base="http://x",
+        settings=Settings(),
+        features=FeatureSettings(),
+        products=Products({corine.id: corine}, {}),
+        processes={},
+        tables={},
+    )
+    document = assemble([describe(context)], {"title": "t", "version": "1"}, "http://x")
     check_coverage_paths(document, corine.id)
-    assert "/collections/other/coverage" not in document["paths"]  # only listed products
-    assert "f" in document["components"]["parameters"]  # pygeoapi's own kept
     assert set(PARAMETERS) == NAMES
 
 

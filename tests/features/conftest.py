@@ -39,7 +39,9 @@ def cql2_products(settings: Settings, database: str, ogc_data: Path) -> dict[str
     assert ensure_unaccent(db)
     products = {}
     for layer, extra in LAYERS.items():
-        result = load_layer(db, ogc_data / "ne110m4cql2.gpkg", layer, layer=layer, id_column="fid")
+        result = load_layer(
+            db, ogc_data / "ne110m4cql2.gpkg", layer, layer=layer, id_column="fid", replace=True
+        )
         product = product_definition(
             result, layer, f"{layer} (CQL2 conformance data)", id_column="fid", **extra
         )

@@ -8,9 +8,11 @@ Run by ``test_clients.py`` with the system interpreter that has Debian's ``pytho
 It loads the layer as a user does (Add WFS / OGC API - Features layer), reads every
 feature, then, in a second layer (so its own cache cannot answer), the features in the
 given extent (CRS84), with an exact intersection test. Output: ``valid``, ``error``,
-``crs``, ``fields``, ``count`` (features read), ``feature_count`` (the provider's count
-after reading), ``extent_count`` and ``extent_keys`` (the KEY_PROPERTY values of the features
-in the extent; QGIS 3.22 does not expose the GeoJSON ``id``; ``-`` for none).
+``crs``, ``fields``, ``feature_count_first`` (the provider's count before reading: what
+a server's ``numberMatched`` tells), ``count`` (features read), ``feature_count`` (the
+provider's count after reading), ``extent_count`` and ``extent_keys`` (the KEY_PROPERTY
+values of the features in the extent; QGIS 3.22 does not expose the GeoJSON ``id``; ``-``
+for none).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def main() -> int:
     else:
         out["crs"] = layer.crs().authid()
         out["fields"] = layer.fields().names()
+        out["feature_count_first"] = layer.featureCount()  # before reading: numberMatched
         out["count"] = sum(1 for _ in layer.getFeatures())
         out["feature_count"] = layer.featureCount()
         if box:

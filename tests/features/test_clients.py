@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from landgrid.db import engine
 
 pytestmark = pytest.mark.services
+PLACES = "ne_110m_populated_places_simple"
 
 
 def table_count(database: str, table: str) -> int:
@@ -51,7 +52,7 @@ def test_ogrinfo_reads_every_feature_through_next_links(features_url, database, 
 
 
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bin (ogrinfo) not installed")
-def test_ogrinfo_spatial_filter_and_attribute_filter(features_url):
+def test_ogrinfo_spatial_filter_and_attribute_filter(features_url, settings):
     out = subprocess.run(
         [
             "ogrinfo",
@@ -74,6 +75,28 @@ def test_ogrinfo_spatial_filter_and_attribute_filter(features_url):
     ).stdout
     assert "NAME (String) = Germany" in out
     assert "NAME (String) = Brazil" not in out
+    # the queryables are declared as parameters, so GDAL sends the equality to the server
+    log = (settings.data_dir / "logs" / "web.log").read_text(errors="replace")
+    assert "CONTINENT=Europe" in log
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bin (ogrinfo) not installed")
+def test_ogrinfo_summary_counts_from_one_page(features_url, settings, database):
+    """``ogrinfo -so`` takes the feature count from the first page's numberMatched instead
+    of reading the whole collection page by page."""
+    log = settings.data_dir / "logs" / "web.log"
+    before = len(log.read_text(errors="replace").splitlines())
+    out = subprocess.run(
+        ["ogrinfo", "-ro", "-so", "-al", f"OAPIF:{features_url}/collections/{PLACES}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert f"Feature Count: {table_count(database, PLACES)}" in out
+    requests_made = log.read_text(errors="replace").splitlines()[before:]
+    pages = [line for line in requests_made if f"/collections/{PLACES}/items" in line]
+    assert len(pages) <= 2, pages
 
 
 # Debian's python3-qgis installs QGIS 3.22's bindings for the system interpreter only.
@@ -132,6 +155,7 @@ def test_qgis_loads_the_layer_reads_every_feature_and_filters_an_extent(
     assert seen["crs"] == "EPSG:4326"
     rows = table_count(database, table)
     assert seen["count"] == seen["feature_count"] == rows
+    assert seen["feature_count_first"] == rows  # known before reading: numberMatched
     with engine(database).connect() as conn:
         in_box = conn.execute(
             sa.text(

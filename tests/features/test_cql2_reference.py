@@ -114,7 +114,8 @@ def lausanne(shared_data: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def clc_url(settings, database, clc_gpkg, stack) -> str:
-    result = load_layer(engine(database), clc_gpkg, "lausanne_clc_2012", layer="clc2012")
+    db = engine(database)
+    result = load_layer(db, clc_gpkg, "lausanne_clc_2012", layer="clc2012", replace=True)
     product = product_definition(result, COLLECTION, "CORINE Land Cover 2012, Lausanne (patches)")
     write_vector_product(product, settings.data_dir / "vector-products")
     return serve_registered(stack, COLLECTION)

@@ -104,21 +104,35 @@ def test_keyset_paging_walks_every_row_once(stores):
     ],
 )
 def test_datetime_meets_the_start_end_interval(stores, value, names):
-    """Three places carry a start/end interval (the other 240 none: never matched)."""
+    """Three places carry a start/end interval; the other 240 have no time, and match any
+    ``datetime`` (``/req/core/fc-time-response`` C)."""
     features = fetch(
         stores["ne_110m_populated_places_simple"], {"datetime": value, "limit": "1000"}
     )
-    assert {f["properties"]["name"] for f in features} == names
+    timed = [f for f in features if f["properties"]["start"] or f["properties"]["end"]]
+    assert {f["properties"]["name"] for f in timed} == names
+    assert len(features) - len(timed) == 240
 
 
-def test_numbermatched_only_when_cheap_or_asked(stores):
+def test_numbermatched_only_when_cheap_or_asked(stores, database):
+    """A first page counts up to the bound; later pages and count=false do not."""
     store = stores["ne_110m_admin_0_countries"]
     info, req = store.parse({"limit": "10"})
+    first = store.items(info, req)
+    assert first.number_matched == 177
+    info, req = store.parse({"limit": "10", "cursor": first.next})
     assert store.items(info, req).number_matched is None
-    info, req = store.parse({"limit": "10", "count": "true"})
+    info, req = store.parse({"limit": "10", "count": "false"})
+    assert store.items(info, req).number_matched is None
+    info, req = store.parse({"limit": "10", "count": "true", "cursor": first.next})
     assert store.items(info, req).number_matched == 177
-    info, req = store.parse({"limit": "1000"})
-    assert store.items(info, req).number_matched == 177
+    info, req = store.parse({"limit": "1000", "count": "false"})
+    assert store.items(info, req).number_matched == 177  # the whole result: no count needed
+    info, req = store.parse({"limit": "10", "filter": "POP_EST > 0"})
+    assert store.items(info, req).number_matched is None  # filtered: only when asked
+    bounded = FeatureStore(database, store.product, FeatureSettings(count_bound=100))
+    info, req = bounded.parse({"limit": "10"})
+    assert bounded.items(info, req).number_matched is None  # more than the bound match
 
 
 def test_crs_axis_order(stores):

@@ -45,11 +45,11 @@ def test_openapi_and_conformance(base_url):
         "ogcapi-processes-1/1.0/conf/dismiss",
         "ogcapi-features-3/1.0/conf/filter",
         "cql2/1.0/conf/cql2-json",
-        "ogcapi-coverages-1/1.0/conf/scaling",
+        "ogcapi-coverages-1/1.0/conf/scaling-spatial",
     ):
         assert f"{spec}/{held}" in classes
-    # Part 4 is declared only while an editable collection exists (tests/features)
-    assert f"{spec}/ogcapi-coverages-1/1.0/conf/html" not in classes
+    assert f"{spec}/ogcapi-coverages-1/1.0/conf/html" in classes  # the coverage's page
+    assert f"{spec}/ogcapi-coverages-1/1.0/conf/subsetting" not in classes  # pre-rc2 name
     html = requests.get(f"{base_url}/conformance", params={"f": "html"}, timeout=10)
     assert html.headers["Content-Type"].startswith("text/html")
 

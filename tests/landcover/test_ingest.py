@@ -57,7 +57,7 @@ def test_value_outside_the_legend_fails_and_changes_nothing(own_store, clc_dir, 
         run(
             IngestProcessor,
             own_store,
-            {"product": CORINE, "year": 2006, "source": str(bad)},
+            {"product": CORINE, "year": 2006, "source": str(bad), "replace": True},
             tmp_path / "job",
         )
     assert digest(store) == before
@@ -71,9 +71,27 @@ def test_no_crs_fails(own_store, tmp_path):
         run(
             IngestProcessor,
             own_store,
-            {"product": CORINE, "year": 2006, "source": str(bad)},
+            {"product": CORINE, "year": 2006, "source": str(bad), "replace": True},
             tmp_path / "job",
         )
+
+
+def test_an_existing_year_is_refused_unless_replace(own_store, clc_dir, tmp_path):
+    store = store_path(own_store, CORINE)
+    before = digest(store)
+    source = str(clc_dir / "ls100_12.tif")
+    with pytest.raises(InvalidParameterValue, match=r"already has 2006.*'replace': true"):
+        run(
+            IngestProcessor,
+            own_store,
+            {"product": CORINE, "year": 2006, "source": source},
+            tmp_path,
+        )
+    assert digest(store) == before
+    inputs = {"product": CORINE, "year": 2006, "source": source, "replace": True}
+    out = run(IngestProcessor, own_store, inputs, tmp_path / "job")
+    assert out["report"]["replaced"] is True
+    assert store_years(store) == [2006, 2012]
 
 
 def test_missing_file_is_refused_before_running(own_store, tmp_path):

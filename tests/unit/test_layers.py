@@ -22,11 +22,13 @@ LAYERS = {  # module prefix -> layer rank (higher may import lower, never the re
     "landgrid.analysis": 1,
     "landgrid.auth": 1,
     "landgrid.catalog": 1,
+    "landgrid.catalogue": 1,
     "landgrid.coverage": 1,
     "landgrid.crs": 1,
     "landgrid.features": 1,
     "landgrid.jobs": 1,
     "landgrid.raster": 1,
+    "landgrid.tiles": 1,
     "landgrid.settings": 0,
     "landgrid.errors": 0,
     "landgrid.db": 0,
@@ -39,7 +41,7 @@ FRAMEWORKS = {
     "flask": ("landgrid.web",),
     "flask_oidc": ("landgrid.web",),
     "werkzeug": ("landgrid.web",),
-    "pygeoapi": ("landgrid.web", "processes", "providers"),
+    "pygeoapi": ("processes", "providers"),  # the plugin contracts only
     "prefect": ("flows",),
     "prefect_dask": ("flows",),
 }

@@ -122,8 +122,8 @@ def _mutate(data: dict, change: str) -> None:
             data["crs"] = "EPSG:999999"
         case "geographic crs":
             data["crs"] = "EPSG:4326"
-        case "missing licence":
-            del data["licence"]
+        case "missing license":
+            del data["license"]
         case "nodata mismatch":
             data["nodata"] = 0
         case "code out of range":
@@ -138,7 +138,7 @@ def _mutate(data: dict, change: str) -> None:
         ("partial pixel", "(top level)", "whole number"),
         ("unknown crs", "crs", "unknown CRS"),
         ("geographic crs", "crs", "not a projected CRS"),
-        ("missing licence", "licence", "required"),
+        ("missing license", "license", "required"),
         ("nodata mismatch", "(top level)", "nodata"),
         ("code out of range", "legend.0.code", "255"),
     ],

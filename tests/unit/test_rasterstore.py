@@ -16,6 +16,7 @@ from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
 
+from landgrid.raster import cogs
 from landgrid.raster.product import RasterProduct
 from landgrid.raster.store import (
     VARIABLE,
@@ -25,6 +26,7 @@ from landgrid.raster.store import (
     IngestValueError,
     IngestYearError,
     StoreError,
+    YearExists,
     create_store,
     ingest_year,
     open_store,
@@ -168,7 +170,11 @@ def test_replace_a_year(
     tmp_path: Path, ingested: tuple[Path, dict], corine: RasterProduct, lausanne: Path
 ) -> None:
     store = Path(shutil.copy(ingested[0], tmp_path / "copy.nc"))
-    report = ingest_year(corine, store, lausanne / SOURCES[2006], 2006)
+    before = _digest(store)
+    with pytest.raises(YearExists, match="already has 2006"):
+        ingest_year(corine, store, lausanne / SOURCES[2006], 2006)
+    assert _digest(store) == before
+    report = ingest_year(corine, store, lausanne / SOURCES[2006], 2006, replace=True)
     assert report.replaced and report.time_index == 0
     assert store_years(store) == [2006, 2012]
     with open_store(store) as ds, open_store(ingested[0]) as before:
@@ -307,8 +313,11 @@ def test_failure_while_writing_leaves_the_store_unchanged(
     store = Path(shutil.copy(ingested[0], tmp_path / "store.nc"))
     before = _digest(store)
 
+    # the copy has no COGs: its two years and the new one get theirs after the store's blocks
+    cog_steps = 3 * (-(-corine.height // cogs.BLOCK) + 1)
+
     def interrupt(done: int, total: int) -> None:
-        if done == total:  # the last block has been written into the working copy
+        if done == total - cog_steps:  # the last block has been written into the working copy
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

@@ -1,5 +1,6 @@
 // Build the self-hosted front-end assets into ../static/dist (generated, never committed):
-// viewer.js (+ map) from src/viewer.js, OpenLayers' stylesheet, Swagger UI's bundle,
+// viewer.js (+ map) from src/viewer.js, the pages' modules from src/pages into pages/,
+// OpenLayers' stylesheet, Swagger UI's bundle,
 // stylesheet and icons, and LICENSES.txt with the licence of every package shipped there.
 // Run by scripts/setup.sh after `npm ci`; `npm run build` by hand.
 
@@ -31,6 +32,34 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 
+// The pages' own scripts (src/pages, one module per kind of page), as ES modules sharing
+// chunks (OpenLayers once for every page that has a map).
+const noLerc = {
+  name: 'no-lerc',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/lerc\.js$/ }, (args) =>
+      args.importer.includes('geotiff') ? { path: join(here, 'src', 'pages', 'no-lerc.js') } : null,
+    );
+  },
+};
+const pages = await esbuild.build({
+  entryPoints: ['collection', 'features', 'process', 'job', 'openapi'].map((name) =>
+    join(here, 'src', 'pages', `${name}.js`),
+  ),
+  outdir: join(dist, 'pages'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  target: ['es2022'],
+  metafile: true,
+  chunkNames: 'chunk-[hash]',
+  plugins: [noLerc], // geotiff.js's LERC decoder: see src/pages/no-lerc.js
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 const copies = {
   'ol/ol.css': 'ol.css',
   'swagger-ui-dist/swagger-ui-bundle.js': 'swagger-ui-bundle.js',
@@ -48,7 +77,7 @@ function packageOf(input) {
 }
 
 const shipped = new Set(['ol', 'swagger-ui-dist']);
-for (const input of Object.keys(result.metafile.inputs)) {
+for (const input of [...Object.keys(result.metafile.inputs), ...Object.keys(pages.metafile.inputs)]) {
   const name = packageOf(input);
   if (name) shipped.add(name);
 }

@@ -1,108 +1,124 @@
-"""The coverage routes in the OpenAPI document, as they really are.
+"""OGC API - Coverages for each raster product, as ``landgrid.web.coverages`` serves it.
 
-pygeoapi describes ``/collections/{id}/coverage`` with ``f``, ``bbox``, ``bbox-crs``,
-``subset`` and ``properties`` only, through ``$ref``s to remote OGC schemas that offline
-clients cannot follow, and a Features response. ``describe_coverages`` replaces that
-operation, for each raster product, with every parameter our routes accept (rc2 and the
-2022-draft forms), the media types they answer with and their ``Content-*`` headers, all
-self-contained (local ``#/components`` references only); it adds the legacy
-domainset/rangetype paths beside it.
+Every parameter the route accepts (rc2's and the 2022-draft forms GDAL and OWSLib send),
+the media types it answers with, its ``Content-*`` headers, byte ranges of the GeoTIFF, and
+the legacy domainset/rangetype. The coverage operation's id ends in ``.getCoverage``
+(``/req/api-operations/operation-id``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from landgrid.coverage.describe import FORMATS
+from landgrid.coverage.describe import FORMATS, PRS_COVJSON
 from landgrid.coverage.plan import FIELD
 from landgrid.raster.product import RasterProduct
+from landgrid.web.coverages import F_ALIASES
+from landgrid.web.openapi.shared import (
+    BAD_REQUEST,
+    HTML,
+    JSON,
+    NOT_FOUND,
+    STRING,
+    Context,
+    Fragment,
+    error,
+    fmt,
+    header,
+    operation,
+    query,
+    response,
+)
 
-PREFIX = "coverage-"  # our names in components/parameters, beside pygeoapi's
-HTML = "text/html"
-
-
-def _param(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-        **extra,
-    }
-
-
-_STRING = {"type": "string"}
-_AXES = "Axis names: the product CRS's (`X`/`E`/`x`, `Y`/`N`/`y`), `Lon`/`Lat` (CRS84)."
+_AXES = (
+    "Axis names: `Lon`/`Lat` (CRS84, the default `subset-crs`), `E`/`N` (also `X`/`Y`, `x`/`y`: "
+    "the product CRS unless `subset-crs` says otherwise) and `time`."
+)
+_CRS = (
+    "a CRS URI (`http://www.opengis.net/def/crs/EPSG/0/3035`), a safe CURIE (`[EPSG:3035]`) or "
+    "`EPSG:n`"
+)
+_AXIS_ORDER = (
+    "in the CRS's own axis order (northing first for EPSG:3035, latitude first for EPSG:4326)"
+)
 PARAMETERS: dict[str, dict] = {
-    "subset": _param(
+    "subset": query(
         "subset",
         "Trim (`Axis(low:high)`, `*` for an open end) or slice (`Axis(value)`) along axes, "
-        f"comma-separated or repeated. {_AXES} `time` takes years or ISO 8601 instants.",
-        {"type": "array", "items": _STRING},
-        style="form",
-        explode=False,
-        example=["X(4300000:4301000)", "Y(2690000:2691000)"],
+        f"comma-separated or repeated. {_AXES} `time` takes years or RFC 3339 instants "
+        "(quoted or not); `time(*)` is the newest year. A subset wholly outside the "
+        "coverage answers 404.",
+        {"type": "array", "items": STRING},
+        example=["E(4300000:4301000)", "N(2690000:2691000)"],
     ),
-    "subset-crs": _param(
-        "subset-crs", "CRS (URI or `EPSG:n`) of the spatial subset values.", _STRING
+    "subset-crs": query(
+        "subset-crs",
+        f"The CRS of the spatial subset values: {_CRS}; CRS84 when absent (for `Lon`/`Lat`; "
+        "`E`/`N` are then read in the product's CRS).",
+        STRING,
     ),
-    "bbox": _param(
+    "bbox": query(
         "bbox",
-        "Spatial extent `minx,miny,maxx,maxy` in `bbox-crs` (CRS84 by default).",
-        {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
-        style="form",
-        explode=False,
+        f"Spatial extent: four numbers (six with heights, ignored) {_AXIS_ORDER} of `bbox-crs` "
+        "(CRS84 longitude/latitude by default; west > east crosses the antimeridian). Not "
+        "with a spatial `subset`.",
+        {
+            "type": "array",
+            "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+            "items": {"type": "number"},
+        },
     ),
-    "bbox-crs": _param("bbox-crs", "CRS (URI or `EPSG:n`) of `bbox`.", _STRING),
-    "datetime": _param(
+    "bbox-crs": query("bbox-crs", f"The CRS of `bbox`: {_CRS}.", STRING),
+    "datetime": query(
         "datetime",
-        "A year, an instant or an interval (`a/b`, `..` for an open end); the newest year "
-        "when absent.",
-        _STRING,
+        "A year, an RFC 3339 instant or an interval (`a/b`, `..` or empty for an open end): "
+        "the years it meets; the newest year when absent. Not with `subset=time(...)`.",
+        STRING,
     ),
-    "properties": _param(
+    "properties": query(
         "properties",
-        "Range fields to return (this product has one).",
+        "The range fields to return (this product has one).",
         {"type": "array", "items": {"type": "string", "enum": [FIELD]}},
-        style="form",
-        explode=False,
     ),
-    "crs": _param(
+    "exclude-properties": query(
+        "exclude-properties",
+        "The range fields not to return (empty: none excluded). Not with `properties`.",
+        {"type": "array", "items": {"type": "string", "enum": [FIELD]}},
+    ),
+    "crs": query(
         "crs",
-        "Output CRS (URI or `EPSG:n`); classes are kept by nearest-neighbour reprojection.",
-        _STRING,
+        f"The output CRS: {_CRS}; the product's CRS when absent (CRS84 for a `Lon`/`Lat` "
+        "subset). Classes are kept by nearest-neighbour reprojection.",
+        STRING,
     ),
-    "resolution": _param(
+    "resolution": query(
         "resolution",
-        "Output cell size in output CRS units: `10`, `10,20` (x, y) or `X(10),Y(20)`.",
-        _STRING,
+        "Output cell size in output CRS units: `E(10),N(10)` (also `Lon()`/`Lat()`, `X`/`Y`), "
+        "`10` or `10,20` (x, y); an empty value (`resolution=`, `E()`) is the native "
+        "resolution. Not on an axis that a subset slices.",
+        STRING,
     ),
-    "width": _param("width", "Output columns.", {"type": "integer", "minimum": 1}),
-    "height": _param("height", "Output rows.", {"type": "integer", "minimum": 1}),
-    "scale-size": _param(
-        "scale-size",
-        f"2022 draft (also `scaleSize`): output cells per axis, `Axis(n),Axis(n)`. {_AXES}",
-        _STRING,
-    ),
-    "scale-factor": _param(
+    "width": query("width", "Output columns.", {"type": "integer", "minimum": 1}),
+    "height": query("height", "Output rows.", {"type": "integer", "minimum": 1}),
+}
+for _name, _camel, _text, _schema in (
+    ("scale-size", "scaleSize", "output cells per axis, `Axis(n),Axis(n)`", STRING),
+    (
         "scale-factor",
-        "2022 draft (also `scaleFactor`): divide the number of cells per axis by this.",
+        "scaleFactor",
+        "divide the number of cells per axis by this",
         {"type": "number", "exclusiveMinimum": True, "minimum": 0},
     ),
-    "scale-axes": _param(
-        "scale-axes",
-        "2022 draft (also `scaleAxes`): a scale factor per axis, `Axis(f),Axis(f)`.",
-        _STRING,
-    ),
-    "f": _param(
-        "f",
-        "Output format; by `Accept` when absent (GeoTIFF for `*/*`). Aliases: `tiff`, "
-        "`geotiff`, `cog`, `netcdf`, `coveragejson`, `json`.",
-        {"type": "string", "enum": [*FORMATS, "html"]},
-    ),
-}
+    ("scale-axes", "scaleAxes", "a scale factor per axis, `Axis(f),Axis(f)`", STRING),
+):
+    for _key in (_name, _camel):
+        PARAMETERS[_key] = query(_key, f"2022 draft ({_name} or {_camel}): {_text}.", _schema)
+PARAMETERS["f"] = query(
+    "f",
+    "Output format; by `Accept` when absent (GeoTIFF, a COG, for `*/*`).",
+    {"type": "string", "enum": list(F_ALIASES)},
+)
+RANGE = header("Range", "Bytes of the GeoTIFF to send (`bytes=0-16383`): a 206 answer.")
 HEADERS = {
     "Content-Crs": "CRS of the response, `<URI>`.",
     "Content-Bbox": "Extent of the response in its CRS, `minx,miny,maxx,maxy`.",
@@ -110,86 +126,63 @@ HEADERS = {
 }
 
 
-def _exception(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}},
-    }
-
-
-EXCEPTION_SCHEMA = {
-    "type": "object",
-    "required": ["type"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-    },
-}
+CONTENT_PROFILE = "http://www.opengis.net/def/profile/geotiff/cloud-optimized"
 
 
 def _coverage_operation(product: RasterProduct) -> dict:
     binary = {"type": "string", "format": "binary"}
-    content = {media: {"schema": binary} for media in FORMATS.values()}
-    content[FORMATS["covjson"]] = {"schema": {"type": "object"}}
-    content[HTML] = {"schema": _STRING}
-    return {
-        "summary": f"Get {product.title} coverage",
-        "description": f"{product.description.strip()}\n\nAt most the configured number of "
-        "pixels (width x height x years) per response; bigger areas through the `extract` "
-        "process.",
-        "tags": [product.id],
-        "operationId": f"get{product.id.capitalize()}Coverage",
-        "parameters": [{"$ref": f"#/components/parameters/{PREFIX}{n}"} for n in PARAMETERS],
-        "responses": {
-            "200": {
-                "description": "The coverage (HTML: a preview with the legend).",
-                "headers": {
-                    name: {"description": text, "schema": _STRING} for name, text in HEADERS.items()
-                },
-                "content": content,
-            },
-            "400": _exception("A parameter is invalid, or the response would be too large."),
-            "404": _exception("No such coverage."),
-            "406": _exception("None of the media types in `Accept` is offered."),
-            "500": _exception("Server error."),
-        },
+    content: dict[str, Any] = {media: binary for media in FORMATS.values()}
+    content[FORMATS["covjson"]] = {"type": "object"}
+    content[PRS_COVJSON] = {"type": "object"}
+    content[HTML] = STRING
+    headers = {name: {"description": text, "schema": STRING} for name, text in HEADERS.items()}
+    ranged = {
+        "Content-Range": {"description": "The bytes sent (GeoTIFF).", "schema": STRING},
+        **headers,
     }
+    return operation(
+        f"{product.id}.getCoverage",
+        f"{product.title}: the coverage",
+        {
+            "200": response("The coverage (HTML: a preview with the legend).", content, headers),
+            "206": response(
+                "The requested byte range of the GeoTIFF (a COG: GDAL's /vsicurl/ reads it "
+                "by ranges).",
+                {FORMATS["tif"]: binary},
+                ranged,
+            ),
+            "400": BAD_REQUEST,
+            "404": error(
+                "No such coverage, or the subset lies wholly outside its extent or years."
+            ),
+            "406": error("None of the media types in `Accept` is offered."),
+        },
+        [*PARAMETERS.values(), RANGE],
+        [product.id],
+        description=product.description.strip(),
+    )
 
 
 def _legacy_operation(product: RasterProduct, what: str) -> dict:
-    return {
-        "summary": f"{product.title}: {what} (OGC API - Coverages 2022 draft)",
-        "tags": [product.id],
-        "operationId": f"get{product.id.capitalize()}Coverage{what.capitalize()}",
-        "responses": {
-            "200": {
-                "description": f"The coverage's {what}.",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
-            "404": _exception("No such coverage."),
+    return operation(
+        f"{product.id}.getCoverage{what}",
+        f"{product.title}: {what} (OGC API - Coverages 2022 draft, as GDAL and OWSLib read it)",
+        {
+            "200": response(f"The coverage's {what}.", {JSON: {"type": "object"}}),
+            "400": BAD_REQUEST,
+            "404": NOT_FOUND,
         },
-    }
-
-
-def describe_coverages(
-    document: dict[str, Any], products: Mapping[str, RasterProduct]
-) -> dict[str, Any]:
-    """``document`` with the coverage operations of the products it lists (in place)."""
-    paths = document.setdefault("paths", {})
-    listed = [p for pid, p in products.items() if f"/collections/{pid}/coverage" in paths]
-    if not listed:
-        return document
-    components = document.setdefault("components", {})
-    components.setdefault("parameters", {}).update(
-        {f"{PREFIX}{name}": spec for name, spec in PARAMETERS.items()}
+        [fmt("json")],
+        [product.id],
     )
-    components.setdefault("schemas", {}).setdefault("exception", EXCEPTION_SCHEMA)
-    for product in listed:
+
+
+def describe(context: Context) -> Fragment:
+    """The coverage operations of each raster product the caller may read."""
+    paths: dict[str, Any] = {}
+    for product in context.products.raster.values():
         base = f"/collections/{product.id}/coverage"
         paths[base] = {"get": _coverage_operation(product)}
-        for what in ("domainset", "rangetype"):
-            paths[f"{base}/{what}"] = {"get": _legacy_operation(product, what)}
-    return document
+        paths[f"{base}/domainset"] = {"get": _legacy_operation(product, "DomainSet")}
+        paths[f"{base}/rangetype"] = {"get": _legacy_operation(product, "RangeType")}
+    return {"paths": paths}

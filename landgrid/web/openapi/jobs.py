@@ -1,99 +1,66 @@
-"""The job endpoints in the OpenAPI document, as ``landgrid.web.jobs`` really serves them.
-
-pygeoapi's generator describes its own job endpoints (no job-list parameters, ``DELETE``
-answering 204, a ``Prefer`` limited to two values); ours differ, and the ``oas30`` class
-requires the document to describe what the server does. So those entries are replaced here.
-"""
+"""The job endpoints, as ``landgrid.web.jobs`` serves them: the job list (its filters and
+bounds, keyset paging), a job's status, dismissal, its results and each output."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from landgrid.jobs.store import JOB_LIMIT, STATUSES
-
-OGC = "https://schemas.opengis.net/ogcapi/processes/part1/1.0/openapi"
-JSON_AND_HTML = ("application/json", "text/html")
-
-
-def _query(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-        **extra,
-    }
-
-
-def _path(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"{OGC}/schemas/exception.yaml"}}},
-    }
-
-
-def _ok(description: str, schema: str, html: bool = True) -> dict[str, Any]:
-    content = {"application/json": {"schema": {"$ref": f"{OGC}/schemas/{schema}"}}}
-    if html:
-        content["text/html"] = {"schema": {"type": "string"}}
-    return {"description": description, "content": content}
-
-
-F = _query(
-    "f", "output format (else chosen by Accept)", {"type": "string", "enum": ["json", "html"]}
+from landgrid.web.openapi.shared import (
+    F_JSON_HTML,
+    JSON,
+    LINKS,
+    STRING,
+    Context,
+    Fragment,
+    error,
+    json_and_html,
+    operation,
+    path_param,
+    query,
+    response,
+    schema_ref,
 )
-JOB_ID = _path("jobId", "job identifier")
-BAD = _error("invalid parameter value")
-NOT_FOUND = _error("no such job (or not yours), or no such output")
+
+F = F_JSON_HTML
+JOB_ID = path_param("jobId", "job identifier")
+BAD = error("A parameter is invalid; the exception names it.")
+NOT_FOUND = error(
+    "No such job (or not yours: `no-such-job`), or its results are not ready "
+    "(`result-not-ready`), or no such output."
+)
 JOB_LIST_PARAMETERS = [
-    _query(
+    query(
         "type",
         "job type",
         {"type": "array", "items": {"type": "string", "enum": ["process"]}},
-        style="form",
-        explode=False,
     ),
-    _query(
+    query(
         "processID",
         "only jobs of these processes",
         {"type": "array", "items": {"type": "string"}},
-        style="form",
-        explode=False,
     ),
-    _query(
+    query(
         "status",
         "only jobs in these states",
         {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
-        style="form",
-        explode=False,
     ),
-    _query(
+    query(
         "datetime",
         "creation time: an RFC 3339 instant or interval (.. for open ends)",
         {"type": "string"},
     ),
-    _query(
+    query(
         "minDuration",
         "only jobs that ran at least this many seconds",
         {"type": "integer", "minimum": 0},
     ),
-    _query(
+    query(
         "maxDuration",
         "only jobs that ran at most this many seconds",
         {"type": "integer", "minimum": 0},
     ),
-    _query(
+    query(
         "limit",
         "jobs per page",
         {
@@ -103,105 +70,134 @@ JOB_LIST_PARAMETERS = [
             "maximum": JOB_LIMIT[2],
         },
     ),
-    _query("cursor", "opaque position of the page (from a `next` link)", {"type": "string"}),
+    query("cursor", "opaque position of the page (from a `next` link)", {"type": "string"}),
     F,
 ]
-EXECUTION_HEADERS = [
-    {
-        "name": "Prefer",
-        "in": "header",
-        "required": False,
-        "description": "RFC 7240: `respond-async`, and/or `wait=N` (seconds a sync request "
-        "may wait before it turns asynchronous); honoured preferences are echoed in "
-        "Preference-Applied",
-        "schema": {"type": "string"},
+SCHEMAS = {
+    "jobLogs": {
+        "type": "object",
+        "required": ["jobID", "lines", "links"],
+        "properties": {
+            "jobID": STRING,
+            "lines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["time", "level", "service", "logger", "message"],
+                    "properties": {
+                        k: {"type": "string", **({"format": "date-time"} if k == "time" else {})}
+                        for k in ("time", "level", "service", "logger", "message")
+                    },
+                },
+            },
+            "links": LINKS,
+        },
     },
-    {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "description": "a retried POST with the same key (same user) returns the job "
-        "created first instead of a second job",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "jobList": {
+        "type": "object",
+        "required": ["jobs", "links"],
+        "properties": {
+            "jobs": {"type": "array", "items": schema_ref("statusInfo")},
+            "links": LINKS,
+        },
     },
-]
+}
 
 
-def describe_jobs(document: dict[str, Any]) -> dict[str, Any]:
-    paths = document.setdefault("paths", {})
+def describe(context: Context) -> Fragment:
+    if not context.processes:
+        return {}
     tags = ["jobs"]
-    paths["/jobs"] = {
-        "get": {
-            "summary": "List the jobs you may see (newest first, keyset paging)",
-            "operationId": "getJobs",
-            "tags": tags,
-            "parameters": JOB_LIST_PARAMETERS,
-            "responses": {"200": _ok("a page of jobs", "jobList.yaml"), "400": BAD},
-        }
-    }
-    paths["/jobs/{jobId}"] = {
-        "get": {
-            "summary": "Status of a job",
-            "operationId": "getJob",
-            "tags": tags,
-            "parameters": [JOB_ID, F],
-            "responses": {"200": _ok("the job's status", "statusInfo.yaml"), "404": NOT_FOUND},
-        },
-        "delete": {
-            "summary": "Dismiss a job: cancel its Prefect run, remove its results",
-            "operationId": "dismissJob",
-            "tags": tags,
-            "parameters": [JOB_ID],
-            "responses": {
-                "200": _ok("the dismissed job's status", "statusInfo.yaml", html=False),
-                "404": NOT_FOUND,
-            },
-        },
-    }
-    paths["/jobs/{jobId}/results"] = {
-        "get": {
-            "summary": "Results of a job (as its execute request asked: raw or document)",
-            "operationId": "getJobResults",
-            "tags": tags,
-            "parameters": [JOB_ID, F],
-            "responses": {
-                "200": _ok("the results", "results.yaml"),
-                "404": NOT_FOUND,
-                "500": _error("the job failed: its exception"),
-            },
-        }
-    }
-    paths["/jobs/{jobId}/results/{outputId}"] = {
-        "get": {
-            "summary": "One output of a job, as a download",
-            "operationId": "getJobResult",
-            "tags": tags,
-            "parameters": [JOB_ID, _path("outputId", "output identifier")],
-            "responses": {"200": {"description": "the output value or file"}, "404": NOT_FOUND},
-        }
-    }
-    for path, item in paths.items():
-        if path.startswith("/processes/") and path.endswith("/execution") and "post" in item:
-            operation = item["post"]
-            operation["parameters"] = EXECUTION_HEADERS
-            operation.setdefault("responses", {})["400"] = _error(
-                "invalid execute request: the offending input is named"
+    status = schema_ref("statusInfo")
+    paths: dict[str, Any] = {
+        "/jobs": {
+            "get": operation(
+                "getJobs",
+                "The jobs you may see (newest first, keyset paging)",
+                {"200": json_and_html("A page of jobs.", schema_ref("jobList")), "400": BAD},
+                JOB_LIST_PARAMETERS,
+                tags,
             )
-            _to_oas30(operation["responses"])
-    return document
-
-
-def _to_oas30(node: Any) -> None:
-    """Process output schemas (JSON Schema, copied into the execution responses by
-    pygeoapi) use ``contentEncoding``/``contentMediaType``, which OpenAPI 3.0 schemas lack:
-    ``format: binary`` says the same there (the media type is the response's key)."""
-    if isinstance(node, dict):
-        encoding = node.pop("contentEncoding", None)
-        if encoding in ("binary", "base64"):
-            node["format"] = "binary" if encoding == "binary" else "byte"
-        node.pop("contentMediaType", None)
-        for value in node.values():
-            _to_oas30(value)
-    elif isinstance(node, list):
-        for value in node:
-            _to_oas30(value)
+        },
+        "/jobs/{jobId}": {
+            "get": operation(
+                "getJob",
+                "The status of a job",
+                {"200": json_and_html("The job's status.", status), "400": BAD, "404": NOT_FOUND},
+                [JOB_ID, F],
+                tags,
+            ),
+            "delete": operation(
+                "dismissJob",
+                "Dismiss a job: cancel its Prefect run, remove its results",
+                {
+                    "200": response("The dismissed job's status.", {JSON: status}),
+                    "400": BAD,
+                    "404": NOT_FOUND,
+                },
+                [JOB_ID],
+                tags,
+            ),
+        },
+        "/jobs/{jobId}/results": {
+            "get": operation(
+                "getJobResults",
+                "The results of a job, as its execute request asked (raw or document)",
+                {
+                    "200": response(
+                        "The results: the document, one output as itself, or several as "
+                        "`multipart/related` (HTML: a page).",
+                        {
+                            JSON: {"type": "object"},
+                            "multipart/related": STRING,
+                            "text/html": STRING,
+                            "*/*": {"type": "string", "format": "binary"},
+                        },
+                    ),
+                    "204": response(
+                        "`response=raw` with every output by reference: `Link` headers.",
+                        headers={"Link": {"schema": STRING, "description": "one per output"}},
+                    ),
+                    "400": BAD,
+                    "404": NOT_FOUND,
+                    "500": error("The job failed: its exception."),
+                },
+                [JOB_ID, F],
+                tags,
+            )
+        },
+        "/jobs/{jobId}/results/{outputId}": {
+            "get": operation(
+                "getJobResult",
+                "One output of a job, as a download",
+                {
+                    "200": response(
+                        "The output's value or file.",
+                        {"*/*": {"type": "string", "format": "binary"}},
+                    ),
+                    "400": BAD,
+                    "404": NOT_FOUND,
+                    "500": error("The job failed: its exception."),
+                },
+                [JOB_ID, path_param("outputId", "output identifier")],
+                tags,
+            )
+        },
+        "/jobs/{jobId}/logs": {
+            "get": operation(
+                "getJobLogs",
+                "What the web app, the worker and the reconciler logged about the job (its "
+                "owner only)",
+                {
+                    "200": response(
+                        "The job's log lines, oldest first.", {JSON: schema_ref("jobLogs")}
+                    ),
+                    "400": BAD,
+                    "404": NOT_FOUND,
+                },
+                [JOB_ID],
+                tags,
+            )
+        },
+    }
+    return {"paths": paths, "components": {"schemas": SCHEMAS}, "tags": [{"name": "jobs"}]}

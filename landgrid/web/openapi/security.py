@@ -1,9 +1,9 @@
-"""Security schemes in the OpenAPI document, derived from the policy.
+"""Security schemes in the OpenAPI document, derived from the policy (``oidc`` mode).
 
-pygeoapi's generator knows nothing of auth, so the generated document is completed here:
-``openIdConnect`` (discovery URL) and ``bearer`` (JWT) schemes, and for each operation the
-policy would protect, its ``security`` requirement and 401/403 answers. Public operations
-declare none, so clients do not ask users to log in for them.
+Applied to the assembled document, so fragments declare no security: ``openIdConnect``
+(discovery URL) and ``bearer`` (JWT) schemes, and for each operation the policy would
+protect, its ``security`` requirement and 401/403 answers. Public operations declare none,
+so clients do not ask users to log in for them.
 """
 
 from __future__ import annotations
