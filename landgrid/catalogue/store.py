@@ -65,15 +65,17 @@ def _product(table: str, start: str, end: str) -> VectorProduct:
     )
 
 
+RECORDS = _product(TABLE, "time_start", "time_end")  # what the Records API searches
+STAC_ITEMS = _product(STAC_VIEW, "start_datetime", "end_datetime")  # and the STAC API
+
+
 class CatalogueStore:
     """Writes of the refresh (one writer at a time, across processes) and the searches."""
 
     def __init__(self, url: str, settings: FeatureSettings) -> None:
         self.url = url
-        self.records = DocumentStore(url, settings, _product(TABLE, "time_start", "time_end"),
-                                     RECORD_QUERYABLES, "record")  # fmt: skip
-        self.items = DocumentStore(url, settings, _product(STAC_VIEW, "start_datetime",
-                                   "end_datetime"), STAC_QUERYABLES, "stac")  # fmt: skip
+        self.records = DocumentStore(url, settings, RECORDS, RECORD_QUERYABLES, "record")
+        self.items = DocumentStore(url, settings, STAC_ITEMS, STAC_QUERYABLES, "stac")
 
     def replace(self, source: Source, entries: Iterable[Entry]) -> int:
         """Make the rows of ``source`` exactly ``entries``; rows whose stamp did not change

@@ -45,6 +45,7 @@ from landgrid.features.table import TableInfo
 from landgrid.settings import Settings
 from landgrid.web.auth import caller
 from landgrid.web.openapi import (
+    catalogue,
     collections,
     common,
     coverages,
@@ -65,6 +66,7 @@ FRAGMENTS: list[Describe] = [
     processes.describe,
     jobs.describe,
     tiles.describe,
+    catalogue.describe,
 ]
 CACHED = 32  # documents kept per catalog version (one per distinct set of readable ids)
 

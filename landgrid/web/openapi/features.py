@@ -23,9 +23,9 @@ from landgrid.web.openapi.shared import (
     NOT_FOUND,
     SCHEMA_JSON,
     STRING,
+    UNAVAILABLE,
     Context,
     Fragment,
-    error,
     fmt,
     header,
     operation,
@@ -237,12 +237,11 @@ def describe_collection(
         {GEOJSON: schema_ref("featureCollectionGeoJSON"), HTML: STRING},
         CONTENT_CRS,
     )
-    unavailable = error("The database is unavailable (`Retry-After`) or the query took too long.")
     items_responses = {
         "200": page,
         "400": BAD_REQUEST,
         "404": NOT_FOUND,
-        "503": unavailable,
+        "503": UNAVAILABLE,
     }
     search = {
         **items_responses,
@@ -290,7 +289,7 @@ def describe_collection(
                     ),
                     "400": BAD_REQUEST,
                     "404": NOT_FOUND,
-                    "503": unavailable,
+                    "503": UNAVAILABLE,
                 },
                 [
                     feature_id,
@@ -310,7 +309,7 @@ def describe_collection(
                     ),
                     "400": BAD_REQUEST,
                     "404": NOT_FOUND,
-                    "503": unavailable,
+                    "503": UNAVAILABLE,
                 },
                 [fmt("json", "html")],
                 tags,
@@ -319,7 +318,7 @@ def describe_collection(
     }
     if product.editable:
         done = response("Done.")
-        edit = {"204": done, "400": BAD_REQUEST, "404": NOT_FOUND, "503": unavailable}
+        edit = {"204": done, "400": BAD_REQUEST, "404": NOT_FOUND, "503": UNAVAILABLE}
         crs = header("Content-Crs", "CRS of the geometry sent, `<URI>`; CRS84 when absent.")
         item = paths[f"{base}/items/{{featureId}}"]
         item["put"] = operation(

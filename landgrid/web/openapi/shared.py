@@ -124,6 +124,7 @@ def error(description: str) -> dict[str, Any]:
 BAD_REQUEST = error("A parameter is invalid; the exception names it.")
 NOT_FOUND = error("No such resource.")
 SERVER_ERROR = error("Server error (the exception carries the request id).")
+UNAVAILABLE = error("The database is unavailable (`Retry-After`) or the query took too long.")
 
 
 def operation(
