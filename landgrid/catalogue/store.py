@@ -170,6 +170,8 @@ class DocumentStore(FeatureStore):
             .order_by(*order_by(keys, reverse=not forward))
             .limit(req.limit + 1)
         )
+        if req.offset and req.cursor is None:  # OWSLib's startposition pages by offset
+            query = query.offset(req.offset)
         with translate_db_errors():
             page = self._retrying(lambda: self._page(info, req, query, len(keys)))
         return page, req

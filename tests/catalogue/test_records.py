@@ -157,6 +157,9 @@ def test_sorting_and_paging(http, records_url):
         url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
         params = {}
     assert seen == ids(http, records_url)
+    everything = ids(http, records_url, sortby="title")
+    assert len(everything) > 2
+    assert ids(http, records_url, sortby="title", offset="2") == everything[2:]  # OWSLib pages so
 
 
 def test_queryables(http, records_url):

@@ -198,7 +198,7 @@ def records_parameters(context: Context) -> list[dict[str, Any]]:
     whole records), the Records ones, and one equality parameter per simple queryable."""
     params = []
     for p in items_parameters(context, RECORDS, None):
-        ignored = p["name"] in ("crs", "properties", "skipGeometry", "offset")
+        ignored = p["name"] in ("crs", "properties", "skipGeometry")
         params.append(_described(p, NOT_APPLIED) if ignored else p)
     return [*params, *RECORDS_OWN, *RECORDS_EQUALS]
 
