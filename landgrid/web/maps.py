@@ -32,7 +32,9 @@ from landgrid.web.caching import Version, cached, not_modified
 from landgrid.web.conformance import OGC
 from landgrid.web.http import json_response
 from landgrid.web.tiles import (
+    VECTOR_CONTENT,
     FeatureStores,
+    check_query,
     content_query,
     is_public,
     raster_version,
@@ -48,6 +50,7 @@ MAP_ARGS = {
     "center-crs", "subset", "subset-crs", "bgcolor", "transparent", "void-color",
     "void-transparent",
 }  # fmt: skip
+BACKGROUND_ARGS = ("bgcolor", "transparent", "void-color", "void-transparent")
 FORMATS = {"png": MEDIA["png"], "jpeg": MEDIA["jpeg"], "webp": MEDIA["webp"], "tif": MEDIA["tif"]}
 DEFAULT_PALETTE = Palette(((1, (51, 136, 255)),), 0)  # features of a product without legend
 
@@ -114,8 +117,7 @@ def maps_blueprint(
         return cached(Response(body, content_type=FORMATS[fmt], headers=headers), version, max_age)
 
     def features(store: FeatureStore, grid: Grid) -> np.ndarray:
-        args = {k: v for k, v in request.args.items() if k not in MAP_ARGS}
-        info, req = store.parse(args)
+        info, req = store.parse({k: v for k, v in request.args.items() if k in VECTOR_CONTENT})
         srid = 4326 if grid.crs == CRS84 else grid.crs.to_epsg()
         if srid is None:
             raise InvalidParameterValue("crs: maps of features need a CRS with an EPSG code")
@@ -152,12 +154,14 @@ def maps_blueprint(
 
     @bp.get("/collections/<collection_id>/map")
     def collection_map(collection_id: str) -> Response:
+        check_query(catalog, feature_store, collection_id, tuple(MAP_ARGS - {"subset"}))
         args: Mapping[str, Sequence[str]] = request.args.to_dict(flat=False)
         grid = map_grid(args, area_of(collection_id), max_pixels)
         return draw(collection_id, grid, background(args))
 
     @bp.get("/collections/<collection_id>/map/tiles")
     def map_tilesets(collection_id: str) -> Response:
+        check_query(catalog, feature_store, collection_id, formats=("json", "html"))
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/map/tiles"
         body = tilesets_list(href, sets, content_query())
@@ -166,6 +170,7 @@ def maps_blueprint(
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>")
     def map_tileset(collection_id: str, tms_id: str) -> Response:
+        check_query(catalog, feature_store, collection_id, formats=("json", "tilejson", "html"))
         ts = tileset_of(collection_id, tms_id)
         if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} map tiles"):
             return html
@@ -178,6 +183,7 @@ def maps_blueprint(
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>/<z>/<row>/<col>")
     def map_tile(collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
+        check_query(catalog, feature_store, collection_id, BACKGROUND_ARGS)
         ts = tileset_of(collection_id, tms_id)
         tile = matrices.parse_tile(tms_id, z, row, col, ts.limits)
         bg = background(request.args.to_dict(flat=False))

@@ -36,11 +36,13 @@ from landgrid.tiles.render import MEDIA, Palette, encode
 from landgrid.tiles.tilesets import MVT, REL, TILEJSON, Tileset, matrix_sets_list, tilesets_list
 from landgrid.web.caching import Version, cached, not_modified
 from landgrid.web.conformance import OGC
-from landgrid.web.http import JSON, json_response
+from landgrid.web.http import JSON, check_params, json_response
 from landgrid.web.tiles_page import tiles_page
 
 TILES = f"{OGC}/ogcapi-tiles-1/1.0/conf"
-CONTENT_ARGS = ("datetime", "subset", "filter", "filter-lang", "filter-crs")
+RASTER_CONTENT = ("datetime", "subset")
+VECTOR_CONTENT = ("datetime", "filter", "filter-lang", "filter-crs")
+CONTENT_ARGS = (*RASTER_CONTENT, *VECTOR_CONTENT[1:])
 RENDERER = 1  # bump when the same product version would give different tile bytes
 VECTOR_DEEPEST = 17  # vector tiles down to ~1 m cells in Web Mercator
 
@@ -95,6 +97,32 @@ def collection_links(base: str, collection_id: str, raster: bool) -> list[dict[s
 def content_query() -> dict[str, str]:
     """The request's content-selecting parameters, carried into links and templates."""
     return {k: request.args[k] for k in CONTENT_ARGS if k in request.args}
+
+
+def check_query(
+    catalog: Catalog,
+    stores: FeatureStores,
+    collection_id: str,
+    extra: tuple[str, ...] = (),
+    formats: tuple[str, ...] | None = None,
+) -> None:
+    """Refuse what the API definition does not declare for this route before any work:
+    unknown parameters, a format not in ``formats``, content parameters (the year; the
+    features' filter and time) that do not parse. An unknown collection is a 404."""
+    product = catalog.raster(collection_id)
+    content = RASTER_CONTENT if product is not None else VECTOR_CONTENT
+    check_params(["f", *content, *extra])
+    f = request.args.get("f")
+    if formats is not None and f is not None and f not in formats:
+        raise InvalidParameterValue(f"f: unknown format {f!r}; use one of {', '.join(formats)}")
+    if product is not None:
+        raster.year_of(
+            reader.years(catalog.store(collection_id)),
+            request.args.get("datetime"),
+            request.args.getlist("subset"),
+        )
+    else:
+        stores(collection_id).parse({k: v for k, v in request.args.items() if k in content})
 
 
 def is_public(access: CollectionAccess, collection_id: str) -> bool:
@@ -227,14 +255,17 @@ def tiles_blueprint(
 
     @bp.get("/tileMatrixSets")
     def tile_matrix_sets() -> Response:
+        check_params([])
         return document(matrix_sets_list(base, list(matrices.IDS)), None)
 
     @bp.get("/tileMatrixSets/<tms_id>")
     def tile_matrix_set(tms_id: str) -> Response:
+        check_params([])
         return document(matrices.definition(tms_id), None)
 
     @bp.get("/collections/<collection_id>/tiles")
     def tilesets(collection_id: str) -> Response:
+        check_query(catalog, feature_store, collection_id, formats=("json", "html"))
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/tiles"
         body = tilesets_list(href, sets, content_query())
@@ -243,6 +274,7 @@ def tiles_blueprint(
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>")
     def tileset(collection_id: str, tms_id: str) -> Response:
+        check_query(catalog, feature_store, collection_id, formats=("json", "tilejson", "html"))
         ts = tileset_of(collection_id, tms_id)
         if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} tiles"):
             return html
@@ -254,6 +286,7 @@ def tiles_blueprint(
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>/<z>/<row>/<col>")
     def tile(collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
+        check_query(catalog, feature_store, collection_id)
         product = catalog.raster(collection_id)
         if product is None:
             return vector_tile(collection_id, tms_id, z, row, col)
@@ -277,8 +310,7 @@ def tiles_blueprint(
         wants({"mvt": MVT}, "mvt")
         ts, store = vector_tileset(collection_id, tms_id)
         tile = matrices.parse_tile(tms_id, z, row, col, ts.limits)
-        args = {k: v for k, v in request.args.items() if k not in ("f",)}
-        info, req = store.parse(args)
+        info, req = store.parse({k: v for k, v in request.args.items() if k in VECTOR_CONTENT})
         bounds = matrices.tile_bounds(tms_id, tile)
         crs84 = matrices.tms_bounds_crs84(tms_id, bounds)
         query = mvt_select(info, req, bounds, matrices.srid(tms_id), crs84)

@@ -200,7 +200,9 @@ def test_vectorize_links_its_collection(base_url):
 def test_ingest_good_then_bad(base_url, shared_data, tmp_path):
     source = shared_data / "lausanne-clc" / "ls100_12.tif"
     job, r = run_async(
-        base_url, "ingest", {"product": "corine-land-cover", "year": 2012, "source": str(source)}
+        base_url,
+        "ingest",
+        {"product": "corine-land-cover", "year": 2012, "source": str(source), "replace": True},
     )
     assert job["status"] == "successful", job
     assert r.json()["report"]["year"] == 2012
@@ -212,8 +214,10 @@ def test_ingest_good_then_bad(base_url, shared_data, tmp_path):
         dst.write(data)
     bad.parent.chmod(0o755)
     job, r = run_async(
-        base_url, "ingest", {"product": "corine-land-cover", "year": 2006, "source": str(bad)}
-    )
+        base_url,
+        "ingest",
+        {"product": "corine-land-cover", "year": 2006, "source": str(bad), "replace": True},
+    )  # the source is checked whole before anything is replaced
     assert job["status"] == "failed"
     assert "values not in the legend" in job["message"] and "200" in job["message"]
     assert r.status_code == 400

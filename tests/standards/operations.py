@@ -35,12 +35,42 @@ class Resources:
         """The URL of ``path`` with its parameters filled (None: no such resource, e.g. a
         feature of an empty collection)."""
         ids = dict(self.ids)
+        collection = path.split("/")[2] if path.startswith("/collections/") else None
         if "{featureId}" in path:
-            fid = self.feature_id(path.split("/")[2])
+            fid = self.feature_id(collection)
             if fid is None:
                 return None
             ids["featureId"] = fid
+        if "{tileMatrixSetId}" in path:
+            ids["tileMatrixSetId"] = "WebMercatorQuad"
+        if "{tileMatrix}" in path:
+            ids |= self.tile(path.split("/{tileMatrixSetId}")[0])
+        if "{year}" in path:
+            ids["year"] = str(self.newest_year(collection))
+        if "{recordId}" in path:
+            ids["recordId"] = self.first_id(f"{self.api}/collections/catalogue/items")
+        if "{collectionId}" in path:
+            ids["collectionId"] = "clcplus-backbone"
+        if "{itemId}" in path:
+            ids["itemId"] = self.first_id(f"{self.api}/stac/collections/clcplus-backbone/items")
         return self.api + re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+
+    def tile(self, tilesets: str) -> dict[str, str]:
+        """A tile inside the limits of the tileset (its deepest matrix's first tile)."""
+        doc = self.http.get(f"{self.api}{tilesets}/WebMercatorQuad", timeout=30).json()
+        limit = doc["tileMatrixSetLimits"][-1]
+        return {
+            "tileMatrix": limit["tileMatrix"],
+            "tileRow": str(limit["minTileRow"]),
+            "tileCol": str(limit["minTileCol"]),
+        }
+
+    def newest_year(self, collection: str) -> int:
+        doc = self.http.get(f"{self.api}/collections/{collection}", timeout=30).json()
+        return int(doc["extent"]["temporal"]["values"][-1][:4])
+
+    def first_id(self, items: str) -> str:
+        return self.http.get(items, params={"limit": 1}, timeout=30).json()["features"][0]["id"]
 
     def gets(self, oas: dict) -> Iterator[tuple[str, str, dict]]:
         """(documented path, URL, operation) of every GET that can be requested."""

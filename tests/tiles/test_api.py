@@ -244,7 +244,10 @@ def test_caching_and_cors(client: FlaskClient):
         (f"{C}/map/tiles/WebMercatorQuad/0/1/0", 404),  # outside the 1 x 1 matrix
         (f"{C}/map/tiles/WebMercatorQuad/0/0/0", 404),  # the product is < 1 px at zoom 0
         (f"{C}/map/tiles/WebMercatorQuad/a/b/c", 400),
-        (f"{C}/map/tiles/WebMercatorQuad/{{tile}}?datetime=1990", 400),
+        (
+            f"{C}/map/tiles/WebMercatorQuad/{{tile}}?datetime=1990",
+            404,
+        ),  # no such year, as /coverage
         (f"{C}/map/tiles/WebMercatorQuad/{{tile}}?datetime=notatime", 400),
         (f"{C}/map/tiles/WebMercatorQuad/{{tile}}?f=gif", 400),
         (f"{C}/tiles/WebMercatorQuad/{{tile}}?f=png", 400),  # coverage tiles are GeoTIFF

@@ -258,11 +258,11 @@ def _tileset_paths(
     return {
         prefix: _get(f"{op}_tilesets", f"{what} tilesets",
                      _ok("Tilesets, one per tile matrix set.", {JSON: _ref("schemas", "tileSets")}),
-                     [fmt("json"), *content]),
+                     [fmt("json", "html"), *content]),
         f"{prefix}/{{tileMatrixSetId}}": _get(
             f"{op}_tileset", f"{what} tileset",
             _ok("Tileset metadata, or TileJSON (WebMercatorQuad).", docs),
-            [*_params("tileMatrixSetId"), fmt("json", "tilejson"), *content]),
+            [*_params("tileMatrixSetId"), fmt("json", "tilejson", "html"), *content]),
         f"{prefix}/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": tile,
     }  # fmt: skip
 

@@ -143,7 +143,9 @@ export function productExtent(collection) {
   const spatial = collection.extent.spatial;
   const storage = collection.storageCrs && getProjection(collection.storageCrs);
   if (spatial.storageCrsBbox && storage && equivalent(storage, getProjection(VIEW_PROJECTION))) {
-    return spatial.storageCrsBbox[0];
+    // in the CRS's own axis order (Coverages rc2): northing first for EPSG:3035
+    const [a, b, c, d] = spatial.storageCrsBbox[0];
+    return storage.getAxisOrientation().startsWith('ne') ? [b, a, d, c] : [a, b, c, d];
   }
   return transformExtent(spatial.bbox[0], 'EPSG:4326', VIEW_PROJECTION, 8);
 }
