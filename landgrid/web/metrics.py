@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from landgrid.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from landgrid.web.http import check_params
 
 UNMATCHED = "<unmatched>"  # a path no route serves (404), as one label value
 
@@ -47,4 +48,5 @@ def install_metrics(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        check_params([])
         return Response(generate_latest(exported), content_type=CONTENT_TYPE_LATEST)

@@ -28,7 +28,7 @@ from landgrid.errors import InvalidParameterValue, NotFound
 from landgrid.features.store import Page
 from landgrid.web.auth import caller
 from landgrid.web.conformance import OGC
-from landgrid.web.http import HTML, JSON, html_alternate, json_response, wants_html
+from landgrid.web.http import HTML, JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 
 GEOJSON = "application/geo+json"
@@ -214,6 +214,7 @@ def records_blueprint(
 
     @bp.get(f"/collections/{CATALOGUE}")
     def collection() -> Response:
+        check_params(["f"])
         html = wants_html()
         doc = catalogue_collection(base)
         if html:

@@ -179,14 +179,14 @@ def cpu(processes: list[psutil.Process], seconds: float = 3) -> float:
 
 @pytest.mark.parametrize("prefer", ["respond-async", "wait=1"])
 def test_dismissing_a_long_computation_stops_it_midway(base_url, settings, stack, prefer):
-    """440 identical zones (96,580 overlapping pairs, under the input limit of 100,000):
-    each is counted in a layer of its own, which takes a minute with no progress report in
-    between; a dismissal stops it inside the loop,
+    """890 identical zones over most of the product (395,605 overlapping pairs: the
+    session stack allows 400,000): layered and counted for many seconds with no progress
+    report in between; a dismissal stops it inside the loop,
     and the process that ran it (the worker, or a web worker for a sync job) goes idle."""
     where = psutil.Process(stack.children["worker" if prefer == "respond-async" else "web"].pid)
     processes = [where, *where.children()]
     inputs = {"product": "clcplus-backbone", "year": 2021, "zonesCrs": "EPSG:3035"}
-    inputs["zones"] = zones(440, same=True)
+    inputs["zones"] = zones(890, same=True)
     r = execute(base_url, "landcover-statistics", inputs, prefer)
     assert r.status_code == 201, r.text
     job_id = r.json()["jobID"]
