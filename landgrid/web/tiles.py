@@ -159,6 +159,17 @@ class FeatureStores:
         return store
 
 
+def check_content(catalog: Catalog, stores: FeatureStores, collection_id: str) -> None:
+    """The content parameters a tileset carries into its tiles' links, checked as its
+    tiles check them: a bad one is a 400 on the tileset, not on every tile after it."""
+    query = content_query()
+    if catalog.raster(collection_id) is not None:
+        years = reader.years(catalog.store(collection_id))
+        raster.year_of(years, query.get("datetime"), request.args.getlist("subset"))
+    else:
+        stores(collection_id).parse({k: v for k, v in query.items() if k != "subset"})
+
+
 def vector_tileset_of(
     base: str, store: FeatureStore, tms_id: str, data_type: str, query: dict[str, str]
 ) -> Tileset:
@@ -236,14 +247,18 @@ def tiles_blueprint(
     @bp.get("/collections/<collection_id>/tiles")
     def tilesets(collection_id: str) -> Response:
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
+        check_content(catalog, feature_store, collection_id)
         href = f"{base}/collections/{collection_id}/tiles"
         body = tilesets_list(href, sets, content_query())
-        html = tiles_page(base, catalog, collection_id, body, "data tilesets")
-        return html or document(body, collection_id)
+        if html := tiles_page(base, catalog, collection_id, body, "data tilesets"):
+            return html
+        wants({"json": JSON}, "json")
+        return document(body, collection_id)
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>")
     def tileset(collection_id: str, tms_id: str) -> Response:
         ts = tileset_of(collection_id, tms_id)
+        check_content(catalog, feature_store, collection_id)
         if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} tiles"):
             return html
         if wants({"json": JSON, "tilejson": TILEJSON}, "json") == "tilejson":

@@ -255,6 +255,11 @@ def test_caching_and_cors(client: FlaskClient):
         (f"{C}/map?subset=E(4040000:4050000)", 400),  # E is not an axis of CRS84
         (f"{C}/map?bgcolor=nocolour", 400),
         ("/collections/nothing/map/tiles", 404),
+        (f"{C}/tiles?f=gif", 400),  # tilesets: what the tiles would refuse, refused at once
+        (f"{C}/map/tiles?f=gif", 400),
+        (f"{C}/map/tiles/WebMercatorQuad?f=gif", 400),
+        (f"{C}/tiles/WebMercatorQuad?datetime=notatime", 400),
+        (f"{C}/map/tiles?subset=time(notatime)", 400),
     ],
 )
 def test_bad_requests_answer_ogc_exceptions(client: FlaskClient, url: str, status: int):
@@ -271,7 +276,9 @@ def test_conformance_declares_tiles_and_maps(client: FlaskClient):
 
 
 def test_tilejson(client: FlaskClient):
-    doc = client.get(f"{C}/map/tiles/WebMercatorQuad?f=tilejson").json
+    r = client.get(f"{C}/map/tiles/WebMercatorQuad?f=tilejson")
+    assert r.mimetype == "application/vnd.mapbox.tile+json"  # as the data tiles' TileJSON
+    doc = r.json
     validate(doc, "raw.githubusercontent.com/mapbox/tilejson-spec/master/3.0.0/schema.json")
     assert doc["tilejson"] == "3.0.0" and "{z}/{y}/{x}" in doc["tiles"][0]
     assert doc["minzoom"] <= doc["center"][2] <= doc["maxzoom"]
