@@ -130,9 +130,10 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
     denominator = _one(args, "scale-denominator")
     res = None
     if denominator is not None:
-        metres = parse_number(denominator, "scale-denominator") * PIXEL_MM / 1000
-        if metres <= 0:
+        scale = parse_number(denominator, "scale-denominator")
+        if scale <= 0:
             raise InvalidParameterValue("scale-denominator: must be positive")
+        metres = scale * PIXEL_MM / 1000  # may underflow to 0: a map too big, not none
         res = metres / METRES_PER_DEGREE if out_crs.is_geographic else metres
     bbox, center, subset = _one(args, "bbox"), _one(args, "center"), _subset_box(args, out_crs)
     if sum(x is not None for x in (bbox, center, subset)) > 1:
@@ -156,7 +157,7 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
             raise InvalidParameterValue(f"center: expected x,y, got {center!r}") from None
         crs = parse_crs(_one(args, "center-crs"), "center-crs", CRS84)
         (px,), (py,) = transformer(crs, out_crs).transform([cx], [cy])
-        step = res or _resolution_in(out_crs, area)
+        step = _resolution_in(out_crs, area) if res is None else res
         w, h = width or DEFAULT_SIDE, height or DEFAULT_SIDE
         bounds = (px - w * step / 2, py - h * step / 2, px + w * step / 2, py + h * step / 2)
         width, height = w, h
@@ -166,8 +167,14 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
     if not (span_x > 0 and span_y > 0):
         raise InvalidParameterValue(f"bbox: the area {bounds} is empty")
     if width is None and height is None:
-        step = res or _resolution_in(out_crs, area)
-        width, height = max(1, round(span_x / step)), max(1, round(span_y / step))
+        step = _resolution_in(out_crs, area) if res is None else res
+        cols, rows = (span_x / step, span_y / step) if step > 0 else (math.inf, math.inf)
+        if res is not None and not cols * rows <= max_pixels:  # also inf (a tiny scale)
+            raise MapTooLarge(
+                f"scale-denominator: {cols:.6g} x {rows:.6g} pixels, above this server's "
+                f"limit of {max_pixels} pixels per map"
+            )
+        width, height = max(1, round(cols)), max(1, round(rows))
         if res is None and max(width, height) > DEFAULT_SIDE:
             k = DEFAULT_SIDE / max(width, height)
             width, height = max(1, round(width * k)), max(1, round(height * k))

@@ -250,6 +250,10 @@ def test_caching_and_cors(client: FlaskClient):
         (f"{C}/tiles/WebMercatorQuad/{{tile}}?f=png", 400),  # coverage tiles are GeoTIFF
         (f"{C}/map?width=0", 400),
         (f"{C}/map?width=100000&height=100000", 413),
+        (f"{C}/map?scale-denominator=5e-324", 413),  # 0 m pixels after underflow
+        (f"{C}/map?scale-denominator=1e-305&crs=[OGC:CRS84]", 413),  # inf pixels (was a 500)
+        (f"{C}/map?scale-denominator=1e-320&crs=[OGC:CRS84]", 413),  # was the default size
+        (f"{C}/map?scale-denominator=0", 400),
         (f"{C}/map?bbox=1,2,3", 400),
         (f"{C}/map?bbox=6,46,7,47&center=6.5,46.5", 400),
         (f"{C}/map?subset=E(4040000:4050000)", 400),  # E is not an axis of CRS84
