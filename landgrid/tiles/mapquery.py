@@ -54,6 +54,11 @@ COLOURS = {  # a few W3C colour names; hexadecimal covers every colour
     "transparent": (255, 255, 255),
 }
 
+# What ``bgcolor``/``void-color`` accept, as the OpenAPI document says it: 0xRRGGBB (or
+# #RRGGBB) or one of the names above, in any case (ECMA-262 patterns have no flags).
+ANY_CASE_NAMES = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in COLOURS)
+COLOUR_PATTERN = f"^((0[xX]|#)?[0-9A-Fa-f]{{6}}|{ANY_CASE_NAMES})$"
+
 
 class MapTooLarge(ApiError):
     status = 413
@@ -194,13 +199,12 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
 def _colour(value: str | None, name: str) -> tuple[int, int, int] | None:
     if value is None:
         return None
-    text = value.strip().lower()
+    if not re.fullmatch(COLOUR_PATTERN, value):
+        raise InvalidParameterValue(f"{name}: {value!r} is not 0xRRGGBB nor a colour name")
+    text = value.lower()
     if text in COLOURS:
         return COLOURS[text]
-    match = re.fullmatch(r"(?:0x|#)?([0-9a-f]{6})", text)
-    if not match:
-        raise InvalidParameterValue(f"{name}: {value!r} is not 0xRRGGBB nor a colour name")
-    code = match.group(1)
+    code = text[-6:]
     return int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16)
 
 

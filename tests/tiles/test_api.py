@@ -3,6 +3,8 @@ colours, the asked year, bounded reads, caching, CORS and the OGC exception on b
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import rasterio
@@ -277,6 +279,19 @@ def test_conformance_declares_tiles_and_maps(client: FlaskClient):
     for c in ("ogcapi-tiles-1/1.0/conf/core", "ogcapi-tiles-1/1.0/conf/tileset",
               "ogcapi-maps-1/1.0/conf/core", "ogcapi-maps-1/1.0/conf/background"):  # fmt: skip
         assert f"http://www.opengis.net/spec/{c}" in classes
+
+
+@pytest.mark.parametrize(
+    "value", ["white", "WHITE", "Orange", "0xFF0000", "0Xff0000", "#00ff00", "00FF00", " white",
+              "white\n", "", "nocolour", "0xFF00001", "0x12345", "#"],
+)  # fmt: skip
+def test_colours_are_what_the_document_says(client: FlaskClient, value: str):
+    """``bgcolor`` accepts exactly the documented pattern (ECMA-262: no flags, so the names
+    are spelled in any case); what it refuses is a 400."""
+    oas = client.get("/openapi?f=json").json
+    pattern = oas["components"]["parameters"]["tiles-bgcolor"]["schema"]["pattern"]
+    r = client.get(f"{C}/map", query_string={"bgcolor": value, "width": 8})
+    assert r.status_code == (200 if re.fullmatch(pattern, value) else 400), r.text
 
 
 def test_tilejson(client: FlaskClient):
