@@ -95,7 +95,6 @@ def validate_outputs(description: dict[str, Any], outputs: Any) -> dict[str, dic
             raise InvalidParameterValue(
                 f"unknown output '{name}'; this process has {', '.join(map(repr, declared))}"
             )
-        options = options or {}
         if not isinstance(options, dict):
             raise InvalidParameterValue(f"output '{name}': options must be an object")
         mode = options.get("transmissionMode", "value")
