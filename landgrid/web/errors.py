@@ -34,8 +34,10 @@ HTTP_TYPES = {
     405: "MethodNotAllowed",
     406: "NotAcceptable",
     413: "PayloadTooLarge",
+    414: "URITooLong",
     415: "UnsupportedMediaType",
     416: "RangeNotSatisfiable",
+    431: "RequestHeaderFieldsTooLarge",
 }
 
 
