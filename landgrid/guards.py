@@ -243,7 +243,8 @@ def _is_coordinates(node: dict[str, Any], key: str, item: Any) -> bool:
     """A geometry's ``coordinates``, or a ``bbox`` array (GeoJSON, CQL2, OGC bbox input)."""
     if key == "bbox":
         return isinstance(item, Sequence) and not isinstance(item, str)
-    return key == "coordinates" and node.get("type") in GEOMETRIES
+    kind = node.get("type")
+    return key == "coordinates" and isinstance(kind, str) and kind in GEOMETRIES
 
 
 def _coordinates(coords: Any, limits: Limits, what: str, path: Path) -> int:
@@ -271,6 +272,7 @@ def _coordinates(coords: Any, limits: Limits, what: str, path: Path) -> int:
         try:
             flat = list(numbers)
             ok = math.isfinite(sum(flat)) and -bound <= min(flat) and max(flat) <= bound
+            ok = ok and bool not in set(map(type, flat))  # true/false sum as numbers
         except (TypeError, ValueError, OverflowError):  # not numbers, or an int beyond float
             ok = False
         if not ok:

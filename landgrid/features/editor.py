@@ -73,12 +73,13 @@ class FeatureEditor:
         return {n: _check_value(n, info.columns[n].kind, v) for n, v in properties.items()}
 
     def _geometry(self, info: TableInfo, geometry: Any, content_crs: str | None) -> Any:
-        if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        if not isinstance(kind, str) or kind not in GEOMETRY_TYPES:
             raise InvalidParameter(
                 "'geometry' must be a GeoJSON Point, LineString or Polygon (or Multi-) object"
             )
         try:
-            shapely.geometry.shape(geometry)
+            empty = shapely.geometry.shape(geometry).is_empty
         except (
             ValueError,
             TypeError,
@@ -88,6 +89,8 @@ class FeatureEditor:
             shapely.errors.GEOSException,
         ) as e:
             raise InvalidParameter(f"'geometry' is not valid GeoJSON: {e}") from e
+        if empty:
+            raise InvalidParameter("'geometry' has no coordinates")
         try:
             crs = crs_info(crs_uri(content_crs.strip("<> ") if content_crs else CRS84))
         except ValueError as e:

@@ -95,11 +95,10 @@ def validate_outputs(description: dict[str, Any], outputs: Any) -> dict[str, dic
             raise InvalidParameterValue(
                 f"unknown output '{name}'; this process has {', '.join(map(repr, declared))}"
             )
-        options = options or {}
         if not isinstance(options, dict):
             raise InvalidParameterValue(f"output '{name}': options must be an object")
         mode = options.get("transmissionMode", "value")
-        if mode not in allowed:
+        if not isinstance(mode, str) or mode not in allowed:
             raise InvalidParameterValue(
                 f"output '{name}': transmissionMode '{mode}' not offered ({sorted(allowed)})"
             )
@@ -117,9 +116,9 @@ def validate_subscriber(
         raise InvalidParameterValue("'subscriber' needs at least a 'successUri'")
     clean = {}
     for key in ("successUri", "inProgressUri", "failedUri"):
-        uri = subscriber.get(key)
-        if uri is None:
+        if key not in subscriber:
             continue
+        uri = subscriber[key]
         if not isinstance(uri, str) or not uri.startswith(("http://", "https://")):
             raise InvalidParameterValue(f"subscriber '{key}' must be an http(s) URI")
         callbacks.target(uri, f"subscriber '{key}'")
@@ -135,6 +134,9 @@ def parse_execute(
     response = body.get("response", "raw")
     if response not in ("raw", "document"):
         raise InvalidParameterValue("'response' must be 'raw' or 'document'")
+    for member in ("outputs", "subscriber"):  # optional, but not null
+        if member in body and body[member] is None:
+            raise InvalidParameterValue(f"'{member}' must be an object, not null")
     return ExecuteRequest(
         inputs=validate_inputs(description, body.get("inputs")),
         outputs=validate_outputs(description, body.get("outputs")),

@@ -222,6 +222,8 @@ class Stack:
                 str(s.web_threads),
                 "--timeout",
                 "300",
+                "--worker-class",
+                "landgrid.ops.web_worker.Worker",  # its own refusals as OGC exceptions too
                 "--access-logfile",
                 "-",
                 "landgrid.web.app:create_app()",

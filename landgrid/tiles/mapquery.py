@@ -54,6 +54,11 @@ COLOURS = {  # a few W3C colour names; hexadecimal covers every colour
     "transparent": (255, 255, 255),
 }
 
+# What ``bgcolor``/``void-color`` accept, as the OpenAPI document says it: 0xRRGGBB (or
+# #RRGGBB) or one of the names above, in any case (ECMA-262 patterns have no flags).
+ANY_CASE_NAMES = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in COLOURS)
+COLOUR_PATTERN = f"^((0[xX]|#)?[0-9A-Fa-f]{{6}}|{ANY_CASE_NAMES})$"
+
 
 class MapTooLarge(ApiError):
     status = 413
@@ -130,9 +135,10 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
     denominator = _one(args, "scale-denominator")
     res = None
     if denominator is not None:
-        metres = parse_number(denominator, "scale-denominator") * PIXEL_MM / 1000
-        if metres <= 0:
+        scale = parse_number(denominator, "scale-denominator")
+        if scale <= 0:
             raise InvalidParameterValue("scale-denominator: must be positive")
+        metres = scale * PIXEL_MM / 1000  # may underflow to 0: a map too big, not none
         res = metres / METRES_PER_DEGREE if out_crs.is_geographic else metres
     bbox, center, subset = _one(args, "bbox"), _one(args, "center"), _subset_box(args, out_crs)
     if sum(x is not None for x in (bbox, center, subset)) > 1:
@@ -156,7 +162,7 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
             raise InvalidParameterValue(f"center: expected x,y, got {center!r}") from None
         crs = parse_crs(_one(args, "center-crs"), "center-crs", CRS84)
         (px,), (py,) = transformer(crs, out_crs).transform([cx], [cy])
-        step = res or _resolution_in(out_crs, area)
+        step = _resolution_in(out_crs, area) if res is None else res
         w, h = width or DEFAULT_SIDE, height or DEFAULT_SIDE
         bounds = (px - w * step / 2, py - h * step / 2, px + w * step / 2, py + h * step / 2)
         width, height = w, h
@@ -166,8 +172,14 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
     if not (span_x > 0 and span_y > 0):
         raise InvalidParameterValue(f"bbox: the area {bounds} is empty")
     if width is None and height is None:
-        step = res or _resolution_in(out_crs, area)
-        width, height = max(1, round(span_x / step)), max(1, round(span_y / step))
+        step = _resolution_in(out_crs, area) if res is None else res
+        cols, rows = (span_x / step, span_y / step) if step > 0 else (math.inf, math.inf)
+        if res is not None and not cols * rows <= max_pixels:  # also inf (a tiny scale)
+            raise MapTooLarge(
+                f"scale-denominator: {cols:.6g} x {rows:.6g} pixels, above this server's "
+                f"limit of {max_pixels} pixels per map"
+            )
+        width, height = max(1, round(cols)), max(1, round(rows))
         if res is None and max(width, height) > DEFAULT_SIDE:
             k = DEFAULT_SIDE / max(width, height)
             width, height = max(1, round(width * k)), max(1, round(height * k))
@@ -187,13 +199,12 @@ def map_grid(args: Mapping[str, Sequence[str]], area: MapArea, max_pixels: int) 
 def _colour(value: str | None, name: str) -> tuple[int, int, int] | None:
     if value is None:
         return None
-    text = value.strip().lower()
+    if not re.fullmatch(COLOUR_PATTERN, value):
+        raise InvalidParameterValue(f"{name}: {value!r} is not 0xRRGGBB nor a colour name")
+    text = value.lower()
     if text in COLOURS:
         return COLOURS[text]
-    match = re.fullmatch(r"(?:0x|#)?([0-9a-f]{6})", text)
-    if not match:
-        raise InvalidParameterValue(f"{name}: {value!r} is not 0xRRGGBB nor a colour name")
-    code = match.group(1)
+    code = text[-6:]
     return int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16)
 
 

@@ -4,7 +4,7 @@ Registered by ``create_app`` before any blueprint answers; it sets ``g.caller`` 
 calling: the token's identity, ``oidc:`` + a hash of issuer and ``sub``; ``oidc:anonymous``
 without a token; ``anonymous``, the local admin, in ``open`` mode; roles, admin) and
 stops the request with 401/403 when the policy says so, or 404 for a collection the caller
-may not know of.
+may not know of; a method the resource does not have is everyone's 405.
 Endpoints never look at tokens: they ask ``caller()`` and ``CollectionAccess``.
 """
 
@@ -14,12 +14,13 @@ import logging
 import re
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from landgrid.auth.access import Caller, CollectionAccess
 from landgrid.auth.actions import classify
 from landgrid.auth.authenticator import Authenticator
 from landgrid.auth.mode import OPEN_WARNING
-from landgrid.auth.policy import Decision, Policy
+from landgrid.auth.policy import Action, Decision, Policy
 from landgrid.auth.principal import AuthUnavailable, InvalidToken, Principal
 from landgrid.errors import Forbidden, NotFound, Unauthorized, Unavailable
 from landgrid.settings import Settings
@@ -76,6 +77,8 @@ def install_auth(app: Flask, settings: Settings, policy: Policy, access: Collect
         if action.right in ("read", "edit") and owned_elsewhere:
             # a job's published collection: others get 404 (its existence is not revealed)
             return exception_response(NotFound(f"no collection {action.resource!r}"))
+        if not_a_method_of_the_resource(access, action):
+            return None  # the 405 (with Allow) is everyone's: no right is needed to hear it
         if decision is Decision.UNAUTHENTICATED:
             return unauthorized(None)
         if decision is Decision.FORBIDDEN:
@@ -85,6 +88,16 @@ def install_auth(app: Flask, settings: Settings, policy: Policy, access: Collect
                 {"WWW-Authenticate": header},
             )
         return None
+
+
+def not_a_method_of_the_resource(access: CollectionAccess, action: Action) -> bool:
+    """A method no route has for the path, or a write to a read-only collection."""
+    if isinstance(request.routing_exception, MethodNotAllowed):
+        return True
+    if action.group != "transactions" or action.resource is None:
+        return False
+    product = access.catalog.vector(action.resource)
+    return product is not None and not product.editable
 
 
 def caller_of(principal: Principal | None, policy: Policy) -> Caller:

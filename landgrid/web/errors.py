@@ -2,8 +2,8 @@
 
 - ``ApiError`` (ours, or a library error translated at its boundary): its status, type and
   message; 5xx are logged with a traceback, 4xx are the client's and not logged as errors;
-- an HTTP error of the routing layer (unknown path 404, 405 with ``Allow``, 413): the same
-  document with Werkzeug's status;
+- an HTTP error of the routing layer (unknown path 404, 405 with ``Allow``, 413, 416 with
+  ``Content-Range``): the same document with Werkzeug's status;
 - a database that is restarting or unreachable: 503 with ``Retry-After``, the pool
   reconnects by itself;
 - anything else: 500 "internal error", logged once with its traceback and the request id
@@ -34,7 +34,10 @@ HTTP_TYPES = {
     405: "MethodNotAllowed",
     406: "NotAcceptable",
     413: "PayloadTooLarge",
+    414: "URITooLong",
     415: "UnsupportedMediaType",
+    416: "RangeNotSatisfiable",
+    431: "RequestHeaderFieldsTooLarge",
 }
 
 
@@ -64,7 +67,7 @@ def install_error_boundary(app: Flask) -> None:
         api.status = status
         response = exception_response(api)
         headers = dict(error.get_headers())
-        for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+        for name in ("Allow", "Content-Range", "Retry-After", "WWW-Authenticate"):
             if name in headers:
                 response.headers[name] = headers[name]
         return response

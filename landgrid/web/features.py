@@ -12,7 +12,8 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from landgrid.catalog import Catalog
 from landgrid.features.editor import FeatureEditor
@@ -88,12 +89,32 @@ def features_blueprint(
             store = stores[collection_id] = FeatureStore(db_url, product, fs, limits)
         return store
 
-    @bp.after_request
+    @bp.after_app_request
     def allow(response: Response) -> Response:
-        """OPTIONS lists what the resource allows now (Part 4 ``options-response``): the
-        item routes exist for every collection, but only editable ones change."""
+        """OPTIONS and a 405 (RFC 9110 wants ``Allow`` on it) list what the resource allows
+        now (Part 4 ``options-response``): the item routes exist for every collection, but
+        only editable ones change. App-wide: a 405 of the routing has no view."""
+        if request.method != "OPTIONS" and response.status_code != 405:
+            return response
+        adapter = current_app.create_url_adapter(request)
+        if adapter is None:
+            return response
+        methods = set(adapter.allowed_methods())
+        try:
+            endpoint, args = adapter.match(method="GET")
+        except HTTPException:
+            return response
+        if endpoint == f"{bp.name}.item":
+            product = catalog.vector(args.get("collection_id", ""))
+            if product is not None and not product.editable:
+                methods -= {"PUT", "PATCH", "DELETE"}
+        response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
+        if "Allow" not in response.headers:
+            methods = current_app.create_url_adapter(request).allowed_methods()
+            response.headers["Allow"] = ", ".join(sorted(methods))
         args = request.view_args or {}
-        if request.method == "OPTIONS" and "item_id" in args:
+        if "item_id" in args:
             product = catalog.vector(args.get("collection_id", ""))
             if product is not None and not product.editable:
                 methods = [m.strip() for m in response.headers.get("Allow", "").split(",")]

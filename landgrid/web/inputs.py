@@ -3,7 +3,8 @@
 ``install_input_guards`` checks each request before any route sees it: no NUL, lone
 surrogate or control character in the path or the query parameters, no body over
 ``Limits.json_bytes`` (a declared ``Content-Length`` is refused at once; Flask's
-``MAX_CONTENT_LENGTH`` stops a body without one while it is read). ``json_body`` is the
+``MAX_CONTENT_LENGTH`` stops a body without one while it is read), and a ``Range`` other
+than one byte range is ignored. ``json_body`` is the
 one way a route reads a JSON body: size and depth first, then ``json.loads``, then the
 strings, all in linear time (``landgrid.guards``).
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_range_header
 
 from landgrid.errors import InvalidParameterValue, PayloadTooLarge
 from landgrid.guards import Limits, check_json_text, check_query_args, check_strings
@@ -40,10 +42,19 @@ def install_input_guards(app: Flask, limits: Limits) -> None:
         check_query_args(request.args)
         if (request.content_length or 0) > limits.json_bytes:
             raise too_large(limits)
+        if "HTTP_RANGE" in request.environ and not one_byte_range(request.headers["Range"]):
+            # RFC 9110 14.2: a range unit we do not know MUST be ignored, and an invalid or
+            # multiple range MAY be: the whole answer, not Werkzeug's 416 for all of them
+            del request.environ["HTTP_RANGE"]
 
     @app.errorhandler(RequestEntityTooLarge)
     def _body_too_large(error: RequestEntityTooLarge) -> Response:
         return exception_response(too_large(limits))
+
+
+def one_byte_range(value: str) -> bool:
+    parsed = parse_range_header(value)
+    return parsed is not None and parsed.units == "bytes" and len(parsed.ranges) == 1
 
 
 def request_limits() -> Limits:

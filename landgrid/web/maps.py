@@ -27,10 +27,10 @@ from landgrid.guards import LIMITS, Limits
 from landgrid.tiles import matrices, raster
 from landgrid.tiles.mapquery import MapArea, background, map_grid
 from landgrid.tiles.render import MEDIA, Background, Palette, encode
-from landgrid.tiles.tilesets import Tileset, tilesets_list
+from landgrid.tiles.tilesets import TILEJSON, Tileset, tilesets_list
 from landgrid.web.caching import Version, cached, not_modified
 from landgrid.web.conformance import OGC
-from landgrid.web.http import json_response
+from landgrid.web.http import JSON, json_response
 from landgrid.web.tiles import (
     VECTOR_CONTENT,
     FeatureStores,
@@ -165,8 +165,10 @@ def maps_blueprint(
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/map/tiles"
         body = tilesets_list(href, sets, content_query())
-        html = tiles_page(base, catalog, collection_id, body, "map tilesets")
-        return html or document(body, collection_id)
+        if html := tiles_page(base, catalog, collection_id, body, "map tilesets"):
+            return html
+        wants({"json": JSON}, "json")
+        return document(body, collection_id)
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>")
     def map_tileset(collection_id: str, tms_id: str) -> Response:
@@ -174,11 +176,10 @@ def maps_blueprint(
         ts = tileset_of(collection_id, tms_id)
         if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} map tiles"):
             return html
-        if request.args.get("f") == "tilejson":
+        if wants({"json": JSON, "tilejson": TILEJSON}, "json") == "tilejson":
             if tms_id != "WebMercatorQuad":
                 raise InvalidParameterValue("f: TileJSON describes WebMercatorQuad tilesets only")
-            return document(ts.tilejson(), collection_id)
-        wants({"json": "application/json"}, "json", ("tilejson",))
+            return document(ts.tilejson(), collection_id, TILEJSON)
         return document(ts.document(), collection_id)
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>/<z>/<row>/<col>")
@@ -189,9 +190,10 @@ def maps_blueprint(
         bg = background(request.args.to_dict(flat=False))
         return draw(collection_id, raster.tile_grid(tms_id, tile), bg)
 
-    def document(body: dict, collection_id: str) -> Response:
+    def document(body: dict, collection_id: str, media: str = JSON) -> Response:
         version = Version((request.full_path, repr(body)), None, is_public(access, collection_id))
-        return not_modified(version, max_age) or cached(json_response(body), version, max_age)
+        response = json_response(body, media_type=media)
+        return not_modified(version, max_age) or cached(response, version, max_age)
 
     return bp
 

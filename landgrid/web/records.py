@@ -239,6 +239,7 @@ def records_blueprint(
 
     @bp.get(f"/collections/{CATALOGUE}/items/<path:record_id>")
     def item(record_id: str) -> Response:
+        check_params(["f"])
         html = wants_html(("json", "geojson"), GEOJSON)
         text = served(store.one(record_id, conditions()), base)
         if html:
@@ -250,10 +251,12 @@ def records_blueprint(
 
     @bp.get(f"/collections/{CATALOGUE}/queryables")
     def queryables() -> Response:
+        check_params(["f"])
         return _schema(f"{href}/queryables", store.queryables()["properties"])
 
     @bp.get(f"/collections/{CATALOGUE}/sortables")
     def sortables() -> Response:
+        check_params(["f"])
         props = store.queryables()["properties"]
         return _schema(f"{href}/sortables", {k: v for k, v in props.items() if k in SORTABLE})
 

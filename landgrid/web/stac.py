@@ -24,7 +24,7 @@ from landgrid.catalogue.stac import results_collection
 from landgrid.catalogue.store import DocumentStore
 from landgrid.errors import InvalidParameterValue, NotFound
 from landgrid.features.store import Page
-from landgrid.web.http import JSON, json_response
+from landgrid.web.http import JSON, check_params, json_response
 from landgrid.web.landing import OPENAPI_JSON
 from landgrid.web.records import served, visibility
 
@@ -86,6 +86,7 @@ def stac_blueprint(
 
     @bp.get("/stac")
     def landing() -> Response:
+        check_params([])
         cat = pystac.Catalog(
             id="landgrid",
             title="Landgrid",
@@ -121,10 +122,12 @@ def stac_blueprint(
 
     @bp.get("/stac/conformance")
     def conformance() -> Response:
+        check_params([])
         return json_response({"conformsTo": CONFORMANCE})
 
     @bp.get("/stac/collections")
     def collections() -> Response:
+        check_params([])
         return json_response(
             {
                 "collections": collections_docs(),
@@ -137,6 +140,7 @@ def stac_blueprint(
 
     @bp.get("/stac/collections/<collection_id>")
     def collection(collection_id: str) -> Response:
+        check_params([])
         return json_response(collection_doc(collection_id))
 
     @bp.get("/stac/collections/<collection_id>/items")
@@ -152,6 +156,7 @@ def stac_blueprint(
 
     @bp.get("/stac/collections/<collection_id>/items/<item_id>")
     def item(collection_id: str, item_id: str) -> Response:
+        check_params([])
         table = store.table()
         conditions = [table.c.collection == collection_id, *visible(table)]
         return Response(served(store.one(item_id, conditions), base), mimetype=GEOJSON)
@@ -175,6 +180,7 @@ def stac_blueprint(
 
     @bp.get("/stac/queryables")
     def queryables() -> Response:
+        check_params([])
         schema = {"$id": f"{root}/queryables", **store.queryables()}
         return json_response(schema, media_type="application/schema+json")
 

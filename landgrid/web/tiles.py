@@ -269,8 +269,10 @@ def tiles_blueprint(
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/tiles"
         body = tilesets_list(href, sets, content_query())
-        html = tiles_page(base, catalog, collection_id, body, "data tilesets")
-        return html or document(body, collection_id)
+        if html := tiles_page(base, catalog, collection_id, body, "data tilesets"):
+            return html
+        wants({"json": JSON}, "json")
+        return document(body, collection_id)
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>")
     def tileset(collection_id: str, tms_id: str) -> Response:

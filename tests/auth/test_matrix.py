@@ -154,13 +154,19 @@ def test_transactions(auth_url, oidc, editable, who, status):
     expect(call(oidc, who, "GET", item), 404)
 
 
-@pytest.mark.parametrize("who", ["editor", "admin"])
+@pytest.mark.parametrize("who", WHO)
 def test_transactions_on_a_read_only_collection(auth_url, oidc, who):
-    """The policy lets editors through; the collection itself is read-only (405)."""
+    """The collection itself is read-only: 405 for everyone, whatever their rights, as for
+    a method no route has (the answer says what the resource allows, nothing of the
+    caller)."""
     url = f"{auth_url}/collections/{VECTOR}/items"
     r = call(oidc, who, "POST", url, json=FEATURE, headers={"Content-Type": "application/geo+json"})
     expect(r, 405)
-    assert r.json()["type"] == "MethodNotAllowed"
+    assert r.json()["type"] == "MethodNotAllowed" and "POST" in r.headers["Allow"]
+    item = call(oidc, who, "PUT", f"{url}/1", json=FEATURE)
+    expect(item, 405)
+    assert item.headers["Allow"] == "GET, HEAD, OPTIONS"
+    expect(call(oidc, who, "TRACE", f"{auth_url}/jobs"), 405)
 
 
 @pytest.mark.parametrize("who", WHO)

@@ -76,6 +76,22 @@ def test_default_is_newest_year_geotiff_with_headers(url, direct):
         assert np.array_equal(ds.read(1), direct[2021])
 
 
+def test_byte_ranges(url):
+    """One byte range: 206, or 416 beyond the end with ``Content-Range: bytes */length``;
+    any other ``Range`` (an unknown unit, invalid, several ranges) is ignored as RFC 9110
+    14.2 allows, and for an unknown unit requires: the whole GeoTIFF."""
+    whole = requests.get(f"{url}/coverage", timeout=60)
+    size = len(whole.content)
+    part = requests.get(f"{url}/coverage", headers={"Range": "bytes=0-15"}, timeout=60)
+    assert part.status_code == 206 and part.content == whole.content[:16]
+    beyond = requests.get(f"{url}/coverage", headers={"Range": f"bytes={size}-"}, timeout=60)
+    assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
+    assert beyond.json()["type"] == "RangeNotSatisfiable"
+    for value in ("", "items=0-1", "bytes=5-1", "garbage", "bytes=0-1,4-5"):
+        r = requests.get(f"{url}/coverage", headers={"Range": value}, timeout=60)
+        assert r.status_code == 200 and r.content == whole.content, value
+
+
 @pytest.mark.parametrize(
     ("params", "headers", "media"),
     [

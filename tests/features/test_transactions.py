@@ -106,6 +106,13 @@ def test_content_crs_is_honoured(items_url):
             "Geometry type",
         ),
         ({"type": "FeatureCollection", "features": []}, "Feature"),
+        # found by schemathesis: an empty polygon was stored, an object as type a 500
+        (feature({"type": "Polygon", "coordinates": []}), "no coordinates"),
+        (feature({"type": {}, "coordinates": []}), "must be a GeoJSON"),
+        (
+            feature({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, True], [0, 0]]]}),
+            "finite numbers",
+        ),
     ],
 )
 def test_invalid_features_change_nothing(items_url, body, needle):

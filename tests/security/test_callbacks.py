@@ -7,13 +7,14 @@ from __future__ import annotations
 import http.server
 import ipaddress
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from landgrid.errors import StackError
+from landgrid.errors import InvalidParameterValue, StackError
 from landgrid.jobs.callbacks import CallbackFailed, CallbackPolicy, CallbackRefused, deliver
 from landgrid.jobs.request import parse_execute
 from landgrid.settings import Settings
@@ -89,6 +90,23 @@ def test_execute_request_names_the_refused_uri():
     with pytest.raises(CallbackRefused, match=r"subscriber 'failedUri'.*127\.0\.0\.1"):
         parse_execute(ECHO, body)
     assert parse_execute(ECHO, body, LOOPBACK).subscriber == body["subscriber"]
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"subscriber": None}, "'subscriber' must be an object"),
+        ({"subscriber": {"successUri": None}}, "subscriber 'successUri' must be an http(s) URI"),
+        ({"outputs": None}, "'outputs' must be an object"),
+        ({"outputs": {"echoOutput": {"transmissionMode": {}}}}, "transmissionMode"),  # was a 500
+        ({"outputs": {"echoOutput": None}}, "options must be an object"),
+    ],
+)
+def test_execute_request_members_of_the_wrong_kind(members, message):
+    """Found by schemathesis: each was accepted as if absent, or answered 500."""
+    echo = {**ECHO, "outputs": {"echoOutput": {}}}
+    with pytest.raises(InvalidParameterValue, match=re.escape(message)):
+        parse_execute(echo, {"inputs": {}, **members})
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):

@@ -172,8 +172,16 @@ def test_nul_and_surrogates_in_process_inputs(base_url, body):
     assert "NUL" in detail or "surrogate" in detail
 
 
+def test_what_gunicorn_refuses_is_an_ogc_exception_too(base_url):
+    """A request line or a header over gunicorn's limits never reaches the app: our worker
+    class answers them as the app would (found by schemathesis: gunicorn's HTML page)."""
+    refused(requests.get(f"{base_url}/collections?f=json&q={'x' * 5000}", timeout=60), 414)
+    big = {"X-Big": "y" * 9000}
+    refused(requests.get(f"{base_url}/collections", headers=big, timeout=60), 431)
+
+
 def test_control_characters_in_headers_we_store(settings, stack):
-    """gunicorn refuses most of them itself (its own 400 page); what passes it is ours.
+    """gunicorn refuses most of them itself (a 400, see above); what passes it is ours.
     In process: the app answers whatever the server in front lets through."""
     client = create_app(settings).test_client()
     for key in ("a\x01b", "a\x00", "x" * 256, ""):

@@ -107,5 +107,9 @@ def test_read_only_collections_refuse(api, http):
         "features"
     ][0]["id"]
     url = f"{api}/collections/{DEMO_VECTOR}/items"
-    assert http.post(url, json=feature(), headers=GEOJSON, timeout=30).status_code == 405
-    assert http.delete(f"{url}/{fid}", timeout=30).status_code == 405
+    posted = http.post(url, json=feature(), headers=GEOJSON, timeout=30)
+    assert posted.status_code == 405 and posted.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    # a 405 says what is allowed (RFC 9110), as OPTIONS does, also for a method no route has
+    for method in ("DELETE", "PUT", "TRACE"):
+        r = http.request(method, f"{url}/{fid}", timeout=30)
+        assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD, OPTIONS", method

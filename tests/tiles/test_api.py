@@ -3,6 +3,8 @@ colours, the asked year, bounded reads, caching, CORS and the OGC exception on b
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import rasterio
@@ -253,11 +255,20 @@ def test_caching_and_cors(client: FlaskClient):
         (f"{C}/tiles/WebMercatorQuad/{{tile}}?f=png", 400),  # coverage tiles are GeoTIFF
         (f"{C}/map?width=0", 400),
         (f"{C}/map?width=100000&height=100000", 413),
+        (f"{C}/map?scale-denominator=5e-324", 413),  # 0 m pixels after underflow
+        (f"{C}/map?scale-denominator=1e-305&crs=[OGC:CRS84]", 413),  # inf pixels (was a 500)
+        (f"{C}/map?scale-denominator=1e-320&crs=[OGC:CRS84]", 413),  # was the default size
+        (f"{C}/map?scale-denominator=0", 400),
         (f"{C}/map?bbox=1,2,3", 400),
         (f"{C}/map?bbox=6,46,7,47&center=6.5,46.5", 400),
         (f"{C}/map?subset=E(4040000:4050000)", 400),  # E is not an axis of CRS84
         (f"{C}/map?bgcolor=nocolour", 400),
         ("/collections/nothing/map/tiles", 404),
+        (f"{C}/tiles?f=gif", 400),  # tilesets: what the tiles would refuse, refused at once
+        (f"{C}/map/tiles?f=gif", 400),
+        (f"{C}/map/tiles/WebMercatorQuad?f=gif", 400),
+        (f"{C}/tiles/WebMercatorQuad?datetime=notatime", 400),
+        (f"{C}/map/tiles?subset=time(notatime)", 400),
     ],
 )
 def test_bad_requests_answer_ogc_exceptions(client: FlaskClient, url: str, status: int):
@@ -273,8 +284,23 @@ def test_conformance_declares_tiles_and_maps(client: FlaskClient):
         assert f"http://www.opengis.net/spec/{c}" in classes
 
 
+@pytest.mark.parametrize(
+    "value", ["white", "WHITE", "Orange", "0xFF0000", "0Xff0000", "#00ff00", "00FF00", " white",
+              "white\n", "", "nocolour", "0xFF00001", "0x12345", "#"],
+)  # fmt: skip
+def test_colours_are_what_the_document_says(client: FlaskClient, value: str):
+    """``bgcolor`` accepts exactly the documented pattern (ECMA-262: no flags, so the names
+    are spelled in any case); what it refuses is a 400."""
+    oas = client.get("/openapi?f=json").json
+    pattern = oas["components"]["parameters"]["tiles-bgcolor"]["schema"]["pattern"]
+    r = client.get(f"{C}/map", query_string={"bgcolor": value, "width": 8})
+    assert r.status_code == (200 if re.fullmatch(pattern, value) else 400), r.text
+
+
 def test_tilejson(client: FlaskClient):
-    doc = client.get(f"{C}/map/tiles/WebMercatorQuad?f=tilejson").json
+    r = client.get(f"{C}/map/tiles/WebMercatorQuad?f=tilejson")
+    assert r.mimetype == "application/vnd.mapbox.tile+json"  # as the data tiles' TileJSON
+    doc = r.json
     validate(doc, "raw.githubusercontent.com/mapbox/tilejson-spec/master/3.0.0/schema.json")
     assert doc["tilejson"] == "3.0.0" and "{z}/{y}/{x}" in doc["tiles"][0]
     assert doc["minzoom"] <= doc["center"][2] <= doc["maxzoom"]

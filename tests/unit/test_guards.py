@@ -539,12 +539,20 @@ def test_geojson_vertices_and_positions() -> None:
         [[[[[0, 0]]]]],
         nested(10**6),
         5,
+        [True, False],  # JSON booleans, not numbers (Python sums them as 1 and 0)
+        [[0, 0], [1, True]],
     ],
 )
 def test_geojson_bad_coordinates(coordinates: Any) -> None:
     feature = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coordinates}}
     message = refused(check_geojson, collection([polygon(4), feature["geometry"]]), LIMITS, "zones")
     assert message.startswith("zones/features/1/geometry/coordinates")
+
+
+def test_geojson_type_that_is_not_a_string() -> None:
+    """An object or a list as ``type`` is no geometry (it was a TypeError: a 500)."""
+    check_geojson({"type": "Feature", "geometry": {"type": {}, "coordinates": [[1]]}})
+    check_geojson({"type": [], "coordinates": 5})
 
 
 def test_geojson_coordinate_bound_is_inclusive() -> None:

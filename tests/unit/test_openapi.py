@@ -149,6 +149,27 @@ def test_limit_bounds_and_filter_lang_as_served(client):
     assert "lang" not in params
 
 
+def test_process_paging_and_outputs_as_served(client):
+    """``after`` names a process (anything else is a 400); an output offered by reference
+    only needs its ``transmissionMode`` (absent, it is ``value``, refused): both as the
+    server checks them."""
+    doc = document(client)
+    listing = doc["paths"]["/processes"]["get"]["parameters"]
+    after = next(p for p in listing if p["name"] == "after")
+    assert "extract" in after["schema"]["enum"]
+    assert client.get("/processes?after=no-such-process").status_code == 400
+    bodies = {
+        pid: doc["paths"][f"/processes/{pid}/execution"]["post"]["requestBody"]["content"]
+        for pid in ("extract", "echo")
+    }
+    extract, echo = (b["application/json"]["schema"]["properties"] for b in bodies.values())
+    assert extract["outputs"]["properties"]["coverage"]["required"] == ["transmissionMode"]
+    assert "required" not in echo["outputs"]["properties"]["echoOutput"]
+    body = {"inputs": {"echoInput": "a"}, "outputs": {"echoOutput": None}}
+    r = client.post("/processes/echo/execution", json=body)
+    assert r.status_code == 400 and "options must be an object" in r.json["detail"]
+
+
 def test_transactions_only_for_editable_collections(client, settings):
     item = document(client)["paths"]["/collections/clcplus-backbone-polygons/items/{featureId}"]
     assert set(item) == {"get"}

@@ -153,6 +153,39 @@ def test_process_page_is_built_from_its_description(client, process_id: str) -> 
     assert "any value</td>" not in r.text  # every input's schema said in words
 
 
+def test_collections_page_with_an_interval_but_no_years() -> None:
+    """The catalogue's collection has a temporal interval and no ``values``: the page lists
+    it without years (``temporal["values"]`` was the dict's method, a 500)."""
+    collections = [
+        {
+            "id": "raster",
+            "title": "R",
+            "layerDataType": "Coverage",
+            "links": [],
+            "extent": {
+                "temporal": {
+                    "interval": [["2018-01-01T00:00:00Z", None]],
+                    "values": ["2018-01-01T00:00:00Z", "2021-01-01T00:00:00Z"],
+                }
+            },
+        },
+        {
+            "id": "catalogue",
+            "title": "C",
+            "links": [],
+            "extent": {"temporal": {"interval": [[None, None]]}},
+        },
+        {"id": "vectors", "title": "V", "itemType": "feature", "links": []},
+    ]
+    html = render(
+        "collections.html",
+        base="http://x",
+        title="Collections",
+        doc={"collections": collections, "links": []},
+    )
+    assert "Years: 2018, 2021" in html and html.count("Years:") == 1
+
+
 def test_catalogue_page_renders_records() -> None:
     """The page the catalogue's Records and STAC endpoints can render their documents with."""
     example = Path(__file__).resolve().parents[1] / "schemas/examples/ogcapi-records/record.json"

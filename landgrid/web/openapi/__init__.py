@@ -19,7 +19,8 @@ How to describe a new API (Tiles, Maps, Records, STAC ...):
 3. Fragments never define the same path and method twice, nor one component name two
    ways: assembling raises ``ValueError`` (tested). Prefix your component names
    (``tileSet``) when in doubt; the shared ones (``link``, ``exception``) are always there.
-4. Declare no security: ``security.add_security`` derives it from the policy afterwards.
+4. Declare no security: ``security.add_security`` derives it from the policy afterwards;
+   nor the 414/431 of the HTTP server in front: ``assemble`` adds them to every operation.
 5. ``tests/unit/test_openapi.py`` checks the whole document (OpenAPI 3.0 validity, local
    references, unique ids, every route of the app described, every declared parameter
    accepted and an undeclared one refused); regenerate ``openapi/landgrid.json`` with
@@ -55,7 +56,7 @@ from landgrid.web.openapi import (
     tiles,
 )
 from landgrid.web.openapi.security import add_security
-from landgrid.web.openapi.shared import COMPONENTS, Context, Describe, Fragment
+from landgrid.web.openapi.shared import COMPONENTS, FRONT, Context, Describe, Fragment
 from processes.registry import ProcessRegistry
 
 FRAGMENTS: list[Describe] = [
@@ -77,13 +78,16 @@ def assemble(fragments: Sequence[Fragment], info: Mapping[str, Any], url: str) -
     paths: dict[str, dict[str, Any]] = {}
     components: dict[str, dict[str, Any]] = copy.deepcopy(COMPONENTS)
     tags: dict[str, dict[str, Any]] = {}
+    front = {
+        status: {"$ref": f"#/components/responses/{name}"} for status, (name, _) in FRONT.items()
+    }
     for fragment in fragments:
         for path, item in fragment.get("paths", {}).items():
             methods = paths.setdefault(path, {})
             for method, op in item.items():
                 if method in methods:
                     raise ValueError(f"OpenAPI: {method.upper()} {path} is described twice")
-                methods[method] = op
+                methods[method] = {**op, "responses": {**op["responses"], **front}}
         for section, entries in fragment.get("components", {}).items():
             known = components.setdefault(section, {})
             for name, value in entries.items():

@@ -103,7 +103,8 @@ def describe(context: Context) -> Fragment:
                 {
                     "200": response(
                         "The metrics, Prometheus text format 0.0.4.", {"text/plain": STRING}
-                    )
+                    ),
+                    "400": BAD_REQUEST,
                 },
                 tags=TAGS,
             )

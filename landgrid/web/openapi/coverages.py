@@ -156,6 +156,10 @@ def _coverage_operation(product: RasterProduct) -> dict:
                 "No such coverage, or the subset lies wholly outside its extent or years."
             ),
             "406": error("None of the media types in `Accept` is offered."),
+            "416": error(
+                "The byte range lies beyond the GeoTIFF (`Content-Range: bytes */length`); "
+                "a `Range` other than one byte range is ignored."
+            ),
         },
         [*PARAMETERS.values(), RANGE],
         [product.id],

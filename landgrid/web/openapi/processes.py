@@ -108,20 +108,21 @@ IDEMPOTENCY_KEY = header(
     "a second job.",
     {"type": "string", "minLength": 1, "maxLength": 255},
 )
-LIST_PARAMETERS = [
-    F_JSON_HTML,
-    query(
-        "limit",
-        "Processes per page (`next` links page on).",
-        {
-            "type": "integer",
-            "minimum": PROCESS_LIMIT[0],
-            "default": PROCESS_LIMIT[1],
-            "maximum": PROCESS_LIMIT[2],
-        },
-    ),
-    query("after", "The page after this process id (from a `next` link).", STRING),
-]
+LIMIT = query(
+    "limit",
+    "Processes per page (`next` links page on).",
+    {
+        "type": "integer",
+        "minimum": PROCESS_LIMIT[0],
+        "default": PROCESS_LIMIT[1],
+        "maximum": PROCESS_LIMIT[2],
+    },
+)
+
+
+def _after(ids: list[str]) -> dict[str, Any]:
+    schema = {"type": "string", "enum": ids}
+    return query("after", "The page after this process id (from a `next` link).", schema)
 
 
 def _value_media(outputs: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -148,6 +149,13 @@ def execute_schema(description: Mapping[str, Any]) -> dict[str, Any]:
         if spec.get("minOccurs", 1) > 0:
             required.append(name)
     outputs = list(description.get("outputs", {}))
+    modes = description.get("outputTransmission", ["value"])
+    output = {
+        "type": "object",
+        "properties": {"transmissionMode": {"type": "string", "enum": modes}},
+        # the mode is "value" unless given: an output offered by reference only needs it
+        **({} if "value" in modes else {"required": ["transmissionMode"]}),
+    }
     return {
         "type": "object",
         "required": ["inputs"],
@@ -159,18 +167,7 @@ def execute_schema(description: Mapping[str, Any]) -> dict[str, Any]:
             },
             "outputs": {
                 "type": "object",
-                "properties": {
-                    name: {
-                        "type": "object",
-                        "properties": {
-                            "transmissionMode": {
-                                "type": "string",
-                                "enum": description.get("outputTransmission", ["value"]),
-                            }
-                        },
-                    }
-                    for name in outputs
-                },
+                "properties": dict.fromkeys(outputs, output),
                 "additionalProperties": False,
             },
             "response": {"type": "string", "enum": ["raw", "document"], "default": "raw"},
@@ -240,7 +237,7 @@ def describe(context: Context) -> Fragment:
                     "200": json_and_html("A page of process summaries.", schema_ref("processList")),
                     "400": BAD_REQUEST,
                 },
-                LIST_PARAMETERS,
+                [F_JSON_HTML, LIMIT, _after(list(context.processes))],
                 TAGS,
             )
         }

@@ -174,7 +174,16 @@ EXCEPTION = {
         "description": STRING,
     },
 }
-COMPONENTS = {"schemas": {"link": LINK, "exception": EXCEPTION}}
+# What the HTTP server in front (gunicorn) refuses before the API reads the request, on
+# every operation alike: added to each by ``assemble``.
+FRONT = {
+    "414": ("uriTooLong", "The request line is over the server's limit (4094 bytes)."),
+    "431": ("headersTooLarge", "Too many headers, or one over the server's limit (8190 bytes)."),
+}
+COMPONENTS = {
+    "schemas": {"link": LINK, "exception": EXCEPTION},
+    "responses": {name: error(text) for name, text in FRONT.values()},
+}
 
 
 def to_oas30(schema: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from landgrid.tiles.mapquery import COLOUR_PATTERN
 from landgrid.tiles.matrices import IDS
 from landgrid.tiles.render import MEDIA
 from landgrid.tiles.tilesets import MVT, TILEJSON
@@ -40,6 +41,7 @@ def _ref(section: str, name: str) -> dict[str, str]:
 
 NUMBERS = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 BOOLEAN = {"type": "string", "enum": ["true", "false"]}
+COLOUR = {"type": "string", "pattern": COLOUR_PATTERN}
 PARAMETERS: dict[str, dict[str, Any]] = {
     "tileMatrixSetId": path_param(
         "tileMatrixSetId", "A tile matrix set served here.", {"type": "string", "enum": list(IDS)}
@@ -101,11 +103,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "Scale of the map for 0.28 mm pixels.",
         {"type": "number", "exclusiveMinimum": True, "minimum": 0},
     ),
-    "bgcolor": query("bgcolor", "Colour of no-data pixels: `0xRRGGBB` or a W3C name.", STRING),
+    "bgcolor": query("bgcolor", "Colour of no-data pixels: `0xRRGGBB` or a W3C name.", COLOUR),
     "transparent": query(
         "transparent", "No-data pixels transparent (default true, false with `bgcolor`).", BOOLEAN
     ),
-    "void-color": query("void-color", "Colour outside the CRS's valid area.", STRING),
+    "void-color": query("void-color", "Colour outside the CRS's valid area.", COLOUR),
     "void-transparent": query("void-transparent", "Outside the CRS's area transparent.", BOOLEAN),
 }
 MAP_PARAMETERS = ("crs", "bbox", "bbox-crs", "subset-crs", "center", "center-crs", "width",
@@ -208,6 +210,15 @@ def _get(op_id: str, summary: str, ok: dict[str, Any], params: list, status: str
     }
 
 
+def _map(op_id: str, summary: str, ok: dict[str, Any], params: list) -> dict:
+    """A map: its size is the client's, so it may be over the server's limit."""
+    path = _get(op_id, summary, ok, params)
+    path["get"]["responses"]["413"] = error(
+        "The map's width x height is over the server's limit of pixels per map."
+    )
+    return path
+
+
 def _ok(description: str, media: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "description": description,
@@ -232,7 +243,7 @@ def _collection_paths(cid: str, raster: bool) -> dict[str, Any]:
         **_tileset_paths(f"{base}/tiles", op, f"{cid}: {kind}",
                          _ok(f"The tile ({kind} data).", media),
                          [fmt("tif" if raster else "mvt"), *content], content, empty=not raster),
-        f"{base}/map": _get(f"{op}_map", f"{cid}: a map in the legend's colours",
+        f"{base}/map": _map(f"{op}_map", f"{cid}: a map in the legend's colours",
                             _ok("The map.", pictures), [fmt(*MAP_FORMATS), *map_params, *content]),
         **_tileset_paths(f"{base}/map/tiles", f"{op}_map", f"{cid}: map",
                          _ok("The map tile.", pictures),
