@@ -251,6 +251,15 @@ def _body_filter() -> tuple[dict | str, str]:
 
 
 def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response:
+    body = feature_collection_text(page, url, args)
+    return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{page.crs.uri}>"})
+
+
+def feature_collection_text(
+    page: Page, url: str, args: dict[str, str], collection_title: str = "the collection"
+) -> str:
+    """The page as GeoJSON text: the features as the database wrote them, then the members
+    and links of an OGC API items page (``args``: the query that the links keep)."""
     links = [
         {
             "rel": "self",
@@ -267,7 +276,7 @@ def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response
         {
             "rel": "collection",
             "type": "application/json",
-            "title": "the collection",
+            "title": collection_title,
             "href": url.rsplit("/", 1)[0],
         },
     ]
@@ -286,13 +295,12 @@ def _collection_response(page: Page, url: str, args: dict[str, str]) -> Response
         tail["numberMatched"] = page.number_matched
     tail["timeStamp"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tail["links"] = links
-    body = (
+    return (
         '{"type":"FeatureCollection","features":['
         + ",".join(page.features)
         + "],"
         + json.dumps(tail)[1:]
     )
-    return Response(body, 200, mimetype=GEOJSON, headers={"Content-Crs": f"<{page.crs.uri}>"})
 
 
 def _cursor(args: Any) -> dict[str, str]:

@@ -27,10 +27,9 @@ from landgrid.guards import LIMITS, Limits
 from landgrid.tiles import matrices, raster
 from landgrid.tiles.mapquery import MapArea, background, map_grid
 from landgrid.tiles.render import MEDIA, Background, Palette, encode
-from landgrid.tiles.tilesets import TILEJSON, Tileset, tilesets_list
+from landgrid.tiles.tilesets import Tileset, tilesets_list
 from landgrid.web.caching import Version, cached, not_modified
 from landgrid.web.conformance import OGC
-from landgrid.web.http import JSON, json_response
 from landgrid.web.tiles import (
     VECTOR_CONTENT,
     FeatureStores,
@@ -38,11 +37,12 @@ from landgrid.web.tiles import (
     content_query,
     is_public,
     raster_version,
+    tileset_answer,
+    tilesets_answer,
     vector_tileset_of,
     wants,
     year_headers,
 )
-from landgrid.web.tiles_page import tiles_page
 
 MAPS = f"{OGC}/ogcapi-maps-1/1.0/conf"
 MAP_ARGS = {
@@ -165,22 +165,16 @@ def maps_blueprint(
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/map/tiles"
         body = tilesets_list(href, sets, content_query())
-        if html := tiles_page(base, catalog, collection_id, body, "map tilesets"):
-            return html
-        wants({"json": JSON}, "json")
-        return document(body, collection_id)
+        public = is_public(access, collection_id)
+        return tilesets_answer(base, catalog, collection_id, body, "map tilesets", public, max_age)
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>")
     def map_tileset(collection_id: str, tms_id: str) -> Response:
         check_query(catalog, feature_store, collection_id, formats=("json", "tilejson", "html"))
         ts = tileset_of(collection_id, tms_id)
-        if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} map tiles"):
-            return html
-        if wants({"json": JSON, "tilejson": TILEJSON}, "json") == "tilejson":
-            if tms_id != "WebMercatorQuad":
-                raise InvalidParameterValue("f: TileJSON describes WebMercatorQuad tilesets only")
-            return document(ts.tilejson(), collection_id, TILEJSON)
-        return document(ts.document(), collection_id)
+        public = is_public(access, collection_id)
+        what = f"{tms_id} map tiles"
+        return tileset_answer(base, catalog, collection_id, ts, what, public, max_age)
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>/<z>/<row>/<col>")
     def map_tile(collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
@@ -189,11 +183,6 @@ def maps_blueprint(
         tile = matrices.parse_tile(tms_id, z, row, col, ts.limits)
         bg = background(request.args.to_dict(flat=False))
         return draw(collection_id, raster.tile_grid(tms_id, tile), bg)
-
-    def document(body: dict, collection_id: str, media: str = JSON) -> Response:
-        version = Version((request.full_path, repr(body)), None, is_public(access, collection_id))
-        response = json_response(body, media_type=media)
-        return not_modified(version, max_age) or cached(response, version, max_age)
 
     return bp
 

@@ -10,7 +10,6 @@ collections.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from typing import Any
@@ -28,6 +27,7 @@ from landgrid.errors import InvalidParameterValue, NotFound
 from landgrid.features.store import Page
 from landgrid.web.auth import caller
 from landgrid.web.conformance import OGC
+from landgrid.web.features import feature_collection_text
 from landgrid.web.http import HTML, JSON, check_params, html_alternate, json_response, wants_html
 from landgrid.web.pages import page
 
@@ -289,51 +289,7 @@ def not_found(record_id: str) -> NotFound:
 
 
 def _collection(found: Page, url: str, args: dict[str, str]) -> str:
-    links = [
-        {
-            "rel": "self",
-            "type": GEOJSON,
-            "title": "this page",
-            "href": f"{url}?{urlencode(args | _cursor())}",
-        },
-        {
-            "rel": "alternate",
-            "type": HTML,
-            "title": "this page as HTML",
-            "href": f"{url}?{urlencode(args | {'f': 'html'} | _cursor())}",
-        },
-        {
-            "rel": "collection",
-            "type": JSON,
-            "title": "the catalogue",
-            "href": url.rsplit("/", 1)[0],
-        },
-    ]
-    for rel, token in (("next", found.next), ("prev", found.prev)):
-        if token:
-            links.append(
-                {
-                    "rel": rel,
-                    "type": GEOJSON,
-                    "title": f"{rel} page",
-                    "href": f"{url}?{urlencode(args | {'cursor': token})}",
-                }
-            )
-    tail: dict[str, Any] = {"numberReturned": len(found.features)}
-    if found.number_matched is not None:
-        tail["numberMatched"] = found.number_matched
-    tail["timeStamp"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    tail["links"] = links
-    return (
-        '{"type":"FeatureCollection","features":['
-        + ",".join(found.features)
-        + "],"
-        + json.dumps(tail)[1:]
-    )
-
-
-def _cursor() -> dict[str, str]:
-    return {"cursor": request.args["cursor"]} if "cursor" in request.args else {}
+    return feature_collection_text(found, url, args, "the catalogue")
 
 
 def _records_page(base: str, found: Page, args: dict[str, str]) -> Response:

@@ -187,6 +187,39 @@ class FeatureStores:
         return store
 
 
+def document(body: dict[str, Any], public: bool, max_age: int, media: str = JSON) -> Response:
+    """A tiles JSON document with its validators (304 when the client has it)."""
+    version = Version((request.full_path, repr(body)), None, public)
+    return not_modified(version, max_age) or cached(
+        json_response(body, media_type=media), version, max_age
+    )
+
+
+def tilesets_answer(
+    base: str, catalog: Catalog, collection_id: str, body: dict[str, Any], what: str,
+    public: bool, max_age: int,
+) -> Response:  # fmt: skip
+    """A tilesets list as a page or JSON (``what``: "map tilesets" ...)."""
+    if html := tiles_page(base, catalog, collection_id, body, what):
+        return html
+    wants({"json": JSON}, "json")
+    return document(body, public, max_age)
+
+
+def tileset_answer(
+    base: str, catalog: Catalog, collection_id: str, ts: Tileset, what: str,
+    public: bool, max_age: int,
+) -> Response:  # fmt: skip
+    """A tileset as a page, its metadata, or TileJSON (WebMercatorQuad only)."""
+    if html := tiles_page(base, catalog, collection_id, ts.document(), what):
+        return html
+    if wants({"json": JSON, "tilejson": TILEJSON}, "json") == "tilejson":
+        if ts.tms_id != "WebMercatorQuad":
+            raise InvalidParameterValue("f: TileJSON describes WebMercatorQuad tilesets only")
+        return document(ts.tilejson(), public, max_age, TILEJSON)
+    return document(ts.document(), public, max_age)
+
+
 def vector_tileset_of(
     base: str, store: FeatureStore, tms_id: str, data_type: str, query: dict[str, str]
 ) -> Tileset:
@@ -246,22 +279,15 @@ def tiles_blueprint(
             return raster_tileset(collection_id, tms_id, "coverage")
         return vector_tileset(collection_id, tms_id)[0]
 
-    def document(body: dict[str, Any], collection_id: str | None, media: str = JSON) -> Response:
-        public = collection_id is None or is_public(access, collection_id)
-        version = Version((request.full_path, repr(body)), None, public)
-        return not_modified(version, max_age) or cached(
-            json_response(body, media_type=media), version, max_age
-        )
-
     @bp.get("/tileMatrixSets")
     def tile_matrix_sets() -> Response:
         check_params([])
-        return document(matrix_sets_list(base, list(matrices.IDS)), None)
+        return document(matrix_sets_list(base, list(matrices.IDS)), True, max_age)
 
     @bp.get("/tileMatrixSets/<tms_id>")
     def tile_matrix_set(tms_id: str) -> Response:
         check_params([])
-        return document(matrices.definition(tms_id), None)
+        return document(matrices.definition(tms_id), True, max_age)
 
     @bp.get("/collections/<collection_id>/tiles")
     def tilesets(collection_id: str) -> Response:
@@ -269,22 +295,15 @@ def tiles_blueprint(
         sets = [tileset_of(collection_id, t) for t in matrices.IDS]
         href = f"{base}/collections/{collection_id}/tiles"
         body = tilesets_list(href, sets, content_query())
-        if html := tiles_page(base, catalog, collection_id, body, "data tilesets"):
-            return html
-        wants({"json": JSON}, "json")
-        return document(body, collection_id)
+        public = is_public(access, collection_id)
+        return tilesets_answer(base, catalog, collection_id, body, "data tilesets", public, max_age)
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>")
     def tileset(collection_id: str, tms_id: str) -> Response:
         check_query(catalog, feature_store, collection_id, formats=("json", "tilejson", "html"))
         ts = tileset_of(collection_id, tms_id)
-        if html := tiles_page(base, catalog, collection_id, ts.document(), f"{tms_id} tiles"):
-            return html
-        if wants({"json": JSON, "tilejson": TILEJSON}, "json") == "tilejson":
-            if tms_id != "WebMercatorQuad":
-                raise InvalidParameterValue("f: TileJSON describes WebMercatorQuad tilesets only")
-            return document(ts.tilejson(), collection_id, TILEJSON)
-        return document(ts.document(), collection_id)
+        public = is_public(access, collection_id)
+        return tileset_answer(base, catalog, collection_id, ts, f"{tms_id} tiles", public, max_age)
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>/<z>/<row>/<col>")
     def tile(collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:

@@ -36,10 +36,18 @@ const ol = landgrid.ol;
 const q = new URLSearchParams(location.search);
 // A source reads its tileset (and tile matrix set) first: wait for that, then for a render
 // that has drawn every tile in view.
-const ready = (source) => new Promise((done) => {
-  if (source.getState() === 'ready') return done();
-  source.on('change', () => source.getState() === 'ready' && done());
+// A source in error (its tileset did not load) fails the page at once, and nothing waits
+// for more than a minute: the test reports instead of hanging.
+const ready = (source) => new Promise((done, fail) => {
+  const look = () => {
+    if (source.getState() === 'ready') done();
+    if (source.getState() === 'error') fail(new Error(`source in error: ${source.getUrl?.()}`));
+  };
+  look();
+  source.on('change', look);
 });
+const timeout = (ms) => new Promise((_, fail) =>
+  setTimeout(() => fail(new Error(`not rendered within ${ms} ms`)), ms));
 const rendered = (map) => {
   const source = map.getLayers().item(0).getSource();
   return ready(source).then(() => new Promise((done) => {
@@ -65,7 +73,7 @@ const vector = new ol.Map({
   view: new ol.View({center: ol.proj.fromLonLat(JSON.parse(q.get('hit'))), zoom: 5}),
 });
 
-window.result = Promise.all([rendered(raster), rendered(vector)]).then(() => {
+window.result = Promise.race([Promise.all([rendered(raster), rendered(vector)]), timeout(60000)]).then(() => {
   const canvas = raster.getViewport().querySelector('.ol-layer canvas');
   const data = canvas &&
     Array.from(canvas.getContext('2d').getImageData(0, 0, 256, 256).data);
