@@ -73,7 +73,8 @@ const vector = new ol.Map({
   view: new ol.View({center: ol.proj.fromLonLat(JSON.parse(q.get('hit'))), zoom: 5}),
 });
 
-window.result = Promise.race([Promise.all([rendered(raster), rendered(vector)]), timeout(60000)]).then(() => {
+const both = Promise.all([rendered(raster), rendered(vector)]);
+window.result = Promise.race([both, timeout(60000)]).then(() => {
   const canvas = raster.getViewport().querySelector('.ol-layer canvas');
   const data = canvas &&
     Array.from(canvas.getContext('2d').getImageData(0, 0, 256, 256).data);
