@@ -84,6 +84,7 @@ def check_coverage_paths(document: dict, product_id: str) -> None:
     assert set(ok["content"]) == MEDIA
     assert {"Content-Crs", "Content-Bbox", "Content-Datetime"} <= set(ok["headers"])
     for status, response in operation["responses"].items():
+        response = _resolve(document, response)  # shared answers (414, 431) by $ref
         assert status.isdigit() and response["description"]
         for media in response.get("content", {}).values():
             assert "type" in _resolve(document, media["schema"])
