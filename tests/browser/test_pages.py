@@ -292,7 +292,13 @@ def test_vector_map_colours_filters_and_pops_up(page: Page, demo: Demo) -> None:
     page.fill("#filter-text", "code = 2")
     with page.expect_response(lambda r: "f=mvt" in r.url and "filter=" in r.url):
         page.click("#filter button[type=submit]")
-    expect(page.locator("#items tbody tr").first).to_be_visible()
+    page.wait_for_function(  # the list of the filter (the unfiltered one came first)
+        """() => {
+          const cells = [...document.querySelectorAll('#items tbody tr td:nth-child(2)')];
+          return cells.length > 0 && cells.every((c) => c.textContent.trim() === '2');
+        }""",
+        timeout=15000,
+    )
     codes = page.locator("#items tbody tr td:nth-child(2)").all_inner_texts()
     assert codes and {c.strip() for c in codes} == {"2"}
     green = demo.legend[(0x22, 0x8B, 0x22)]

@@ -194,15 +194,19 @@ function vectorViewer() {
     say(probe, `Feature ${feature.getId()}: ${shown(feature.get('label') ?? '')}`);
   });
 
+  let asked = 0; // a slower earlier answer must not replace the list of the last filter
   async function list() {
+    const mine = ++asked;
     const params = new URLSearchParams({ limit: 10, f: 'json' });
     if (filter) params.set('filter', filter);
     const box = document.getElementById('items');
     try {
       const page = await getJson(`${items}?${params}`);
+      if (mine !== asked) return;
       box.replaceChildren(itemsTable(page.features));
       say(error, '');
     } catch (e) {
+      if (mine !== asked) return;
       box.replaceChildren();
       say(error, e.message);
     }
