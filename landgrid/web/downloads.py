@@ -16,6 +16,7 @@ from landgrid.catalogue.records import GEOTIFF
 from landgrid.errors import NotFound
 from landgrid.raster.cogs import current_cog
 from landgrid.web.auth import caller
+from landgrid.web.http import check_params
 
 
 def downloads_blueprint(catalog: Catalog, access: CollectionAccess) -> Blueprint:
@@ -23,6 +24,7 @@ def downloads_blueprint(catalog: Catalog, access: CollectionAccess) -> Blueprint
 
     @bp.get("/collections/<collection_id>/cog/<int:year>.tif")
     def cog(collection_id: str, year: int) -> Response:
+        check_params([])
         if catalog.raster(collection_id) is None or not access.readable(caller(), collection_id):
             raise NotFound(f"no coverage collection {collection_id!r}")
         path = current_cog(catalog.store(collection_id), year)

@@ -16,7 +16,8 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from landgrid.catalog import Catalog
-from landgrid.features.editor import FeatureEditor
+from landgrid.catalogue.entry import CATALOGUE
+from landgrid.features.editor import FeatureEditor, ReadOnly
 from landgrid.features.errors import InvalidParameter, NotFound
 from landgrid.features.settings import FeatureSettings
 from landgrid.features.store import FeatureStore, Page
@@ -81,6 +82,8 @@ def features_blueprint(
         """The product's store (one per definition: a changed definition gets a new one)."""
         product = catalog.vector(collection_id)
         if product is None:
+            if collection_id == CATALOGUE and request.method != "GET":  # records: read only
+                raise ReadOnly(f"the {CATALOGUE} collection is read only")
             if catalog.raster(collection_id) is not None:
                 raise NotFound(f"collection {collection_id!r} is a coverage: it has no items")
             raise NotFound(f"no collection {collection_id!r}")
@@ -108,18 +111,9 @@ def features_blueprint(
             product = catalog.vector(args.get("collection_id", ""))
             if product is not None and not product.editable:
                 methods -= {"PUT", "PATCH", "DELETE"}
+        elif request.path.startswith(f"/collections/{CATALOGUE}/items"):
+            methods -= {"POST", "PUT", "PATCH", "DELETE"}  # the records' GET routes only
         response.headers["Allow"] = ", ".join(sorted(methods))
-        return response
-        if "Allow" not in response.headers:
-            methods = current_app.create_url_adapter(request).allowed_methods()
-            response.headers["Allow"] = ", ".join(sorted(methods))
-        args = request.view_args or {}
-        if "item_id" in args:
-            product = catalog.vector(args.get("collection_id", ""))
-            if product is not None and not product.editable:
-                methods = [m.strip() for m in response.headers.get("Allow", "").split(",")]
-                kept = [m for m in methods if m and m not in ("PUT", "PATCH", "DELETE")]
-                response.headers["Allow"] = ", ".join(kept)
         return response
 
     @bp.route("/collections/<collection_id>/items", methods=["GET", "POST"])

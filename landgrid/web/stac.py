@@ -194,7 +194,9 @@ def stac_blueprint(
         if "token" in args:
             args["cursor"] = args.pop("token")
         if "sortby" in args:
-            args["sortby"] = ",".join(_sort_term(t) for t in args["sortby"].split(","))
+            terms = [_sort_term(t) for t in args.pop("sortby").split(",") if t.strip()]
+            if terms:  # an empty sortby (`sortby=`, `"sortby": []`) asks for no order
+                args["sortby"] = ",".join(terms)
         found, _ = store.search(args, conditions, body_filter)
         return Response(served(_item_collection(found, url, args, body), base), mimetype=GEOJSON)
 

@@ -355,7 +355,8 @@ def stac_paths(context: Context) -> dict[str, Any]:
     hidden = error("No such STAC collection (or not one you may see).")
 
     def get(op_id: str, summary: str, responses: dict, params: list | None = None) -> dict:
-        return {"get": operation(f"stac.{op_id}", summary, responses, params, tags)}
+        answers = {"400": BAD_REQUEST, **responses}  # unknown parameters are refused
+        return {"get": operation(f"stac.{op_id}", summary, answers, params, tags)}
 
     def document(name: str) -> dict[str, Any]:
         return response("The document.", {JSON: schema_ref(name)})
@@ -447,6 +448,7 @@ def download_paths(context: Context) -> dict[str, Any]:
                     "200": response("The file.", {GEOTIFF: BINARY}, headers),
                     "206": response("The bytes of `Range`.", {GEOTIFF: BINARY}, ranged),
                     "304": response("Not modified.", headers=validator),
+                    "400": BAD_REQUEST,
                     "404": error("No such coverage collection, or no COG of that year."),
                     "416": error("`Range` is not one byte range within the file."),
                 },

@@ -261,14 +261,15 @@ def _tileset_paths(
     empty: bool = False,
 ) -> dict[str, Any]:
     """A tilesets list, its tilesets (one per tile matrix set) and their tiles."""
-    docs = {JSON: _ref("schemas", "tileSet"), TILEJSON: {"type": "object"}}
+    docs = {JSON: _ref("schemas", "tileSet"), TILEJSON: {"type": "object"}, "text/html": STRING}
     cell = _params("tileMatrixSetId", "tileMatrix", "tileRow", "tileCol")
     tile = _get(f"{op}_tile", f"{what} tile", tile_ok, [*cell, *tile_params])
     if empty:
         tile["get"]["responses"]["204"] = {"description": "No feature in this tile."}
     return {
         prefix: _get(f"{op}_tilesets", f"{what} tilesets",
-                     _ok("Tilesets, one per tile matrix set.", {JSON: _ref("schemas", "tileSets")}),
+                     _ok("Tilesets, one per tile matrix set.",
+                         {JSON: _ref("schemas", "tileSets"), "text/html": STRING}),
                      [fmt("json", "html"), *content]),
         f"{prefix}/{{tileMatrixSetId}}": _get(
             f"{op}_tileset", f"{what} tileset",
