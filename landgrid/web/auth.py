@@ -22,6 +22,7 @@ from landgrid.auth.authenticator import Authenticator
 from landgrid.auth.mode import OPEN_WARNING
 from landgrid.auth.policy import Action, Decision, Policy
 from landgrid.auth.principal import AuthUnavailable, InvalidToken, Principal
+from landgrid.catalogue.entry import CATALOGUE
 from landgrid.errors import Forbidden, NotFound, Unauthorized, Unavailable
 from landgrid.settings import Settings
 from landgrid.web.http import exception_response
@@ -96,6 +97,8 @@ def not_a_method_of_the_resource(access: CollectionAccess, action: Action) -> bo
         return True
     if action.group != "transactions" or action.resource is None:
         return False
+    if action.resource == CATALOGUE:  # the records: read only
+        return True
     product = access.catalog.vector(action.resource)
     return product is not None and not product.editable
 

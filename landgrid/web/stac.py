@@ -297,8 +297,10 @@ def _from_body(body: dict[str, Any], table: sa.Table) -> tuple[dict[str, str], l
             ("-" if t.get("direction") == "desc" else "") + str(t.get("field")) for t in terms
         )
     body_filter = None
+    lang = body.get("filter-lang", "cql2-json")
+    if lang not in ("cql2-json", "cql2-text"):
+        raise InvalidParameterValue("filter-lang: cql2-json or cql2-text")
     if "filter" in body:
-        lang = body.get("filter-lang", "cql2-json")
         if lang == "cql2-text" and isinstance(body["filter"], str):
             args["filter"], args["filter-lang"] = body["filter"], "cql2-text"
         elif isinstance(body["filter"], dict):

@@ -210,7 +210,10 @@ def stac_parameters(context: Context, search: bool) -> list[dict[str, Any]]:
     limit = context.features.limit_max
     params = [
         _described(
-            common["limit"],
+            {
+                **common["limit"],
+                "schema": {"type": "integer", "minimum": 1},
+            },  # clamped, not refused
             f"Items per page (larger values are served as {limit}); the `next` link pages on.",
         ),
         _described(
