@@ -449,11 +449,14 @@ def test_failed_job_shows_its_reason(page: Page, demo: Demo) -> None:
 def test_api_documentation_is_swagger_ui(page: Page, demo: Demo) -> None:
     open_page(page, f"{demo.base}/openapi?f=html")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
-    # Swagger UI renders a large document's operations in several passes
-    page.wait_for_function("document.querySelectorAll('.swagger-ui .opblock').length > 20")
+    # Swagger UI renders a large document's operations in several passes; after the other
+    # test folders the session stack serves dozens of collections (hundreds of operations)
+    page.wait_for_function(
+        "document.querySelectorAll('.swagger-ui .opblock').length > 20", timeout=120_000
+    )
     expect(
         page.locator(".swagger-ui .opblock-summary-path", has_text="/jobs/{jobId}").first
-    ).to_be_visible()
+    ).to_be_visible(timeout=60_000)
     assert_clean(page, [demo.base])
 
 
