@@ -32,6 +32,7 @@ from landgrid.web.openapi.shared import (
     error,
     header,
     json_and_html,
+    listing,
     operation,
     path_param,
     query,
@@ -130,14 +131,7 @@ SCHEMAS: dict[str, Any] = {
             "links": LINKS,
         },
     },
-    "stac-collections": {
-        "type": "object",
-        "required": ["collections", "links"],
-        "properties": {
-            "collections": {"type": "array", "items": schema_ref("stac-collection")},
-            "links": LINKS,
-        },
-    },
+    "stac-collections": listing("collections", "stac-collection"),
     "stac-item": {
         "type": "object",
         "required": ["type", "stac_version", "id", "geometry", "properties", "links", "assets"],

@@ -15,6 +15,7 @@ from landgrid.web.openapi.shared import (
     Fragment,
     error,
     json_and_html,
+    listing,
     operation,
     path_param,
     query,
@@ -93,14 +94,7 @@ SCHEMAS = {
             "links": LINKS,
         },
     },
-    "jobList": {
-        "type": "object",
-        "required": ["jobs", "links"],
-        "properties": {
-            "jobs": {"type": "array", "items": schema_ref("statusInfo")},
-            "links": LINKS,
-        },
-    },
+    "jobList": listing("jobs", "statusInfo"),
 }
 
 

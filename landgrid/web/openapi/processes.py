@@ -18,6 +18,7 @@ from landgrid.web.openapi.shared import (
     error,
     header,
     json_and_html,
+    listing,
     operation,
     query,
     response,
@@ -58,14 +59,7 @@ SCHEMAS: dict[str, Any] = {
             "outputs": {"type": "object", "additionalProperties": {"type": "object"}},
         },
     },
-    "processList": {
-        "type": "object",
-        "required": ["processes", "links"],
-        "properties": {
-            "processes": {"type": "array", "items": schema_ref("processSummary")},
-            "links": LINKS,
-        },
-    },
+    "processList": listing("processes", "processSummary"),
     "statusInfo": {
         "type": "object",
         "required": ["jobID", "status", "type"],

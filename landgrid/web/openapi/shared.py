@@ -160,6 +160,20 @@ LINK = {
     },
 }
 LINKS = {"type": "array", "items": schema_ref("link")}
+
+
+def listing(member: str, item: str) -> dict[str, Any]:
+    """A document listing ``member``: an array of the schema ``item``, and links."""
+    return {
+        "type": "object",
+        "required": [member, "links"],
+        "properties": {
+            member: {"type": "array", "items": schema_ref(item)},
+            "links": LINKS,
+        },
+    }
+
+
 EXCEPTION = {
     "type": "object",
     "description": "OGC API exception (RFC 7807), with the legacy `code`/`description`.",
