@@ -154,7 +154,9 @@ def maps_blueprint(
 
     @bp.get("/collections/<collection_id>/map")
     def collection_map(collection_id: str) -> Response:
-        check_query(catalog, feature_store, collection_id, tuple(MAP_ARGS - {"subset"}))
+        check_query(
+            catalog, feature_store, collection_id, tuple(MAP_ARGS - {"subset"}), content=False
+        )
         args: Mapping[str, Sequence[str]] = request.args.to_dict(flat=False)
         grid = map_grid(args, area_of(collection_id), max_pixels)
         return draw(collection_id, grid, background(args))
@@ -178,7 +180,7 @@ def maps_blueprint(
 
     @bp.get("/collections/<collection_id>/map/tiles/<tms_id>/<z>/<row>/<col>")
     def map_tile(collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
-        check_query(catalog, feature_store, collection_id, BACKGROUND_ARGS)
+        check_query(catalog, feature_store, collection_id, BACKGROUND_ARGS, content=False)
         ts = tileset_of(collection_id, tms_id)
         tile = matrices.parse_tile(tms_id, z, row, col, ts.limits)
         bg = background(request.args.to_dict(flat=False))

@@ -105,16 +105,21 @@ def check_query(
     collection_id: str,
     extra: tuple[str, ...] = (),
     formats: tuple[str, ...] | None = None,
+    content: bool = True,
 ) -> None:
     """Refuse what the API definition does not declare for this route before any work:
     unknown parameters, a format not in ``formats``, content parameters (the year; the
-    features' filter and time) that do not parse. An unknown collection is a 404."""
+    features' filter and time) that do not parse. An unknown collection is a 404.
+    ``content=False`` where the route parses the content itself anyway (tiles, maps: the
+    hot paths parse it once)."""
     product = catalog.raster(collection_id)
     content = RASTER_CONTENT if product is not None else VECTOR_CONTENT
     check_params(["f", *content, *extra])
     f = request.args.get("f")
     if formats is not None and f is not None and f not in formats:
         raise InvalidParameterValue(f"f: unknown format {f!r}; use one of {', '.join(formats)}")
+    if not content:
+        return
     if product is not None:
         raster.year_of(
             reader.years(catalog.store(collection_id)),
@@ -307,7 +312,7 @@ def tiles_blueprint(
 
     @bp.get("/collections/<collection_id>/tiles/<tms_id>/<z>/<row>/<col>")
     def tile(collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
-        check_query(catalog, feature_store, collection_id)
+        check_query(catalog, feature_store, collection_id, content=False)
         product = catalog.raster(collection_id)
         if product is None:
             return vector_tile(collection_id, tms_id, z, row, col)
